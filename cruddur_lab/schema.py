@@ -1,0 +1,135 @@
+"""Table lifecycle scripts: ``schema-load``, ``drop``, ``list-tables``, ``describe``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfirmationRequired, TableMismatch, TableMissing
+from .model import create_table_spec, schema_differences
+
+if TYPE_CHECKING:
+    from .engines import Lab
+
+
+@dataclass(frozen=True)
+class SchemaLoadResult:
+    table_name: str
+    created: bool
+    stream_arn: str | None
+
+    def __str__(self) -> str:
+        verb = "created" if self.created else "already exists; nothing changed"
+        return f"table {self.table_name!r} {verb}"
+
+
+def require_confirmation(lab: Lab, action: str, yes: bool) -> None:
+    """Destructive operations on real AWS need an explicit second yes."""
+    if lab.is_aws and not yes:
+        raise ConfirmationRequired(
+            f"refusing to {action} on real AWS without confirmation: add --yes "
+            "if you really mean it"
+        )
+
+
+def table_exists(lab: Lab) -> bool:
+    from botocore.exceptions import ClientError
+
+    with lab.translate_errors():
+        try:
+            lab.dynamodb.describe_table(TableName=lab.settings.table_name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+    return True
+
+
+def schema_load(lab: Lab, *, billing_mode: str = "PROVISIONED") -> SchemaLoadResult:
+    """Create the table with its GSI and stream; if it already exists, change nothing."""
+    name = lab.settings.table_name
+    if table_exists(lab):
+        description = describe(lab)
+        return SchemaLoadResult(name, False, description.get("LatestStreamArn"))
+    with lab.translate_errors():
+        lab.dynamodb.create_table(**create_table_spec(name, billing_mode=billing_mode))
+        lab.dynamodb.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+    return SchemaLoadResult(name, True, describe(lab).get("LatestStreamArn"))
+
+
+def drop(lab: Lab, *, yes: bool = False) -> bool:
+    """Delete the table. Returns False when there was no table to delete."""
+    require_confirmation(lab, f"drop table {lab.settings.table_name!r}", yes)
+    if not table_exists(lab):
+        return False
+    with lab.translate_errors():
+        lab.dynamodb.delete_table(TableName=lab.settings.table_name)
+        lab.dynamodb.get_waiter("table_not_exists").wait(
+            TableName=lab.settings.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+    return True
+
+
+def list_tables(lab: Lab) -> list[str]:
+    """Every table name, following ``LastEvaluatedTableName`` past 100."""
+    names: list[str] = []
+    kwargs: dict[str, Any] = {}
+    with lab.translate_errors():
+        while True:
+            page = lab.dynamodb.list_tables(**kwargs)
+            names.extend(page["TableNames"])
+            if "LastEvaluatedTableName" not in page:
+                return sorted(names)
+            kwargs["ExclusiveStartTableName"] = page["LastEvaluatedTableName"]
+
+
+def describe(lab: Lab) -> dict[str, Any]:
+    """``DescribeTable``'s ``Table`` part, or ``TableMissing``."""
+    with lab.translate_errors():
+        return lab.dynamodb.describe_table(TableName=lab.settings.table_name)["Table"]
+
+
+def require_table(lab: Lab) -> dict[str, Any]:
+    """The table's description if it exists and matches the model; a clear error otherwise."""
+    name = lab.settings.table_name
+    if not table_exists(lab):
+        hint = (
+            " (the embedded engine starts empty: run `cruddur-lab walkthrough`, or keep "
+            "`cruddur-lab up` running in another terminal)"
+            if lab.is_embedded and lab.owns_services
+            else ""
+        )
+        raise TableMissing(f"table {name!r} does not exist: run `cruddur-lab schema-load`{hint}")
+    description = describe(lab)
+    problems = schema_differences(description)
+    if problems:
+        raise TableMismatch(
+            f"table {name!r} does not match the model ({'; '.join(problems)}): drop it and "
+            "run `cruddur-lab schema-load`, or choose another --table"
+        )
+    return description
+
+
+def summarize(description: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a description a learner reads: keys, GSI, stream, counts."""
+    gsis = description.get("GlobalSecondaryIndexes", []) or []
+    stream = description.get("StreamSpecification", {})
+    return {
+        "TableName": description["TableName"],
+        "TableStatus": description.get("TableStatus"),
+        "KeySchema": " + ".join(
+            f"{k['AttributeName']} ({k['KeyType']})" for k in description["KeySchema"]
+        ),
+        "GlobalSecondaryIndexes": ", ".join(
+            f"{g['IndexName']}: "
+            + " + ".join(f"{k['AttributeName']} ({k['KeyType']})" for k in g["KeySchema"])
+            + f", projection {g['Projection']['ProjectionType']}"
+            for g in gsis
+        )
+        or "none",
+        "BillingMode": description.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED"),
+        "Stream": stream.get("StreamViewType", "off") if stream.get("StreamEnabled") else "off",
+        "ItemCount": description.get("ItemCount", 0),
+    }

@@ -1,0 +1,247 @@
+"""The ``seed`` script: users in Postgres, then the seed conversation in DynamoDB.
+
+Unlike the bootcamp's script, seeding twice changes nothing: message ids are derived from
+the group and the message's position, the time anchor is read back from what is already
+stored, and only missing rows are written. An interrupted seed is completed by the next run.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.conditions import Key
+
+from .clock import format_timestamp, parse_timestamp, stable_id
+from .model import (
+    GSI_NAME,
+    GSI_PARTITION_KEY,
+    SEED_GROUP_HANDLES,
+    SEED_GROUP_UUID,
+    SEED_MESSAGES,
+    User,
+    group_item,
+    group_pk,
+    message_item,
+    message_pk,
+)
+from .schema import require_confirmation, require_table
+from .usersdb import find_user_by_handle, seed_users
+
+if TYPE_CHECKING:
+    from .engines import Lab
+
+BATCH_SIZE = 25
+#: Seeds at least this large show a progress bar.
+PROGRESS_THRESHOLD = 1000
+MESSAGE_INTERVAL = timedelta(minutes=1)
+
+_LINES = (
+    "Morning! Did you get the DynamoDB table created?",
+    "Yes, schema-load ran. pk and sk, both strings.",
+    "And the GSI on message_group_uuid?",
+    "message-group-sk-index, projection ALL. Only group rows carry that attribute.",
+    "So the index stays sparse. Messages never land in it.",
+    "Exactly. One query per access pattern, no scans.",
+    "How do you list the newest messages of a conversation?",
+    "Query pk = MSG#group, ScanIndexForward false, Limit 20, then reverse.",
+    "Why reverse?",
+    "The app shows them oldest first, but we want the newest twenty.",
+    "And the inbox?",
+    "Query pk = GRP#my uuid, newest first. One row per conversation.",
+    "Who keeps those rows current when a message arrives?",
+    "A Lambda on the table's stream moves the group rows to the new sort key.",
+    "Sounds like a delete and a put.",
+    "Only inside one transaction, otherwise a failure loses the row.",
+    "Good catch. What about the year filter in the old queries?",
+    "Gone. On the first of January it hid every older conversation.",
+    "Let's keep the seed idempotent this time.",
+    "Already is. Run it twice and count the items.",
+)
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    users_inserted: tuple[str, ...]
+    messages_written: int
+    messages_existing: int
+    group_rows_written: int
+    message_group_uuid: str = SEED_GROUP_UUID
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.users_inserted or self.messages_written or self.group_rows_written)
+
+    def __str__(self) -> str:
+        return (
+            f"users inserted: {len(self.users_inserted)}; messages written: "
+            f"{self.messages_written} (already there: {self.messages_existing}); "
+            f"group rows written: {self.group_rows_written}"
+        )
+
+
+def seed_message_text(index: int) -> str:
+    line = _LINES[index % len(_LINES)]
+    round_ = index // len(_LINES)
+    return line if round_ == 0 else f"{line} (round {round_ + 1})"
+
+
+def seed_message_uuid(index: int, message_group_uuid: str = SEED_GROUP_UUID) -> str:
+    return stable_id("seed-message", message_group_uuid, index)
+
+
+def _existing_messages(lab: Lab, message_group_uuid: str) -> dict[str, str]:
+    """``message_uuid → sk`` of every message already in the group."""
+    found: dict[str, str] = {}
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("pk").eq(message_pk(message_group_uuid)),
+        "ProjectionExpression": "message_uuid, sk",
+    }
+    while True:
+        page = lab.table.query(**kwargs)
+        found.update({item["message_uuid"]: item["sk"] for item in page["Items"]})
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _group_rows(lab: Lab, message_group_uuid: str) -> list[dict[str, Any]]:
+    """The group rows of one conversation, through the sparse GSI."""
+    page = lab.table.query(
+        IndexName=GSI_NAME, KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid)
+    )
+    return page["Items"]
+
+
+def plan_messages(
+    lab: Lab, users: Sequence[User], count: int, existing: dict[str, str]
+) -> list[dict[str, str]]:
+    """All ``count`` seed messages, timed from the anchor already stored if there is one."""
+    uuids = [seed_message_uuid(i) for i in range(count)]
+    anchor = None
+    for index, message_uuid in enumerate(uuids):
+        if message_uuid in existing:
+            anchor = parse_timestamp(existing[message_uuid]) - index * MESSAGE_INTERVAL
+            break
+    if anchor is None:
+        anchor = lab.clock.origin - count * MESSAGE_INTERVAL
+    return [
+        message_item(
+            message_group_uuid=SEED_GROUP_UUID,
+            message_uuid=message_uuid,
+            sender=users[index % 2],
+            text=seed_message_text(index),
+            created_at=format_timestamp(anchor + index * MESSAGE_INTERVAL),
+        )
+        for index, message_uuid in enumerate(uuids)
+    ]
+
+
+def batch_write(
+    lab: Lab,
+    items: Iterable[dict[str, Any]],
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    max_attempts: int = 8,
+) -> int:
+    """Write ``items`` 25 at a time, re-sending ``UnprocessedItems`` with back-off."""
+    items = list(items)
+    written = 0
+    table = lab.settings.table_name
+    for start in range(0, len(items), BATCH_SIZE):
+        pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_SIZE]]
+        for attempt in range(max_attempts):
+            with lab.translate_errors():
+                response = lab.dynamodb.batch_write_item(RequestItems={table: pending})
+            done = len(pending)
+            pending = response.get("UnprocessedItems", {}).get(table, [])
+            done -= len(pending)
+            written += done
+            if on_progress and done:
+                on_progress(done)
+            if not pending:
+                break
+            time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
+        else:
+            from .errors import CruddurLabError
+
+            raise CruddurLabError(
+                f"{len(pending)} items stayed unprocessed after {max_attempts} attempts: "
+                "the table is throttled; raise its write capacity or run seed again"
+            )
+    return written
+
+
+def seed(
+    lab: Lab, *, messages: int = SEED_MESSAGES, progress: bool | None = None, yes: bool = False
+) -> SeedReport:
+    """Seed users and the seed conversation; a second run changes nothing.
+
+    On real AWS, seeding a table that already holds items needs ``yes=True``.
+    """
+    require_table(lab)
+    if lab.is_aws and lab.table.scan(Limit=1, Select="COUNT")["Count"]:
+        require_confirmation(lab, f"seed the non-empty table {lab.settings.table_name!r}", yes)
+    users_report = seed_users(lab)
+    users = [find_user_by_handle(lab, handle) for handle in SEED_GROUP_HANDLES]
+    with lab.translate_errors():
+        existing = _existing_messages(lab, SEED_GROUP_UUID)
+        planned = plan_messages(lab, users, messages, existing)
+        missing = [item for item in planned if item["message_uuid"] not in existing]
+        written = _write_with_progress(lab, missing, progress)
+        group_rows = _seed_group_rows(lab, users, planned[-1] if planned else None)
+    return SeedReport(
+        users_inserted=users_report.inserted,
+        messages_written=written,
+        messages_existing=len(planned) - len(missing),
+        group_rows_written=group_rows,
+    )
+
+
+def _write_with_progress(lab: Lab, items: list[dict[str, Any]], progress: bool | None) -> int:
+    show = progress if progress is not None else len(items) >= PROGRESS_THRESHOLD
+    if not show:
+        return batch_write(lab, items)
+    from tqdm.auto import tqdm
+
+    with tqdm(total=len(items), desc="seeding messages", unit="item") as bar:
+        return batch_write(lab, items, on_progress=bar.update)
+
+
+def _seed_group_rows(lab: Lab, users: Sequence[User], newest: dict[str, str] | None) -> int:
+    """Give each participant one group row that points at the newest seed message."""
+    if newest is None:
+        return 0
+    current = {row["pk"]: row for row in _group_rows(lab, SEED_GROUP_UUID)}
+    written = 0
+    for owner, other in ((users[0], users[1]), (users[1], users[0])):
+        row = current.get(group_pk(owner.uuid))
+        if row is not None and row["sk"] >= newest["sk"]:
+            continue
+        fresh = group_item(
+            owner=owner,
+            other=other,
+            message_group_uuid=SEED_GROUP_UUID,
+            last_message=newest["message"],
+            last_at=newest["sk"],
+        )
+        actions: list[dict[str, Any]] = [
+            {"Put": {"TableName": lab.settings.table_name, "Item": fresh}}
+        ]
+        if row is not None:
+            actions.insert(
+                0,
+                {
+                    "Delete": {
+                        "TableName": lab.settings.table_name,
+                        "Key": {"pk": row["pk"], "sk": row["sk"]},
+                    }
+                },
+            )
+        lab.dynamodb.transact_write_items(TransactItems=actions)
+        written += 1
+    return written

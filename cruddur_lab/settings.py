@@ -1,0 +1,132 @@
+"""Settings, resolved once: argument first, then environment, then default.
+
+This is the only module that reads ``os.environ``; everything else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .model import TABLE_NAME
+
+ENGINES = ("embedded", "endpoint", "aws")
+DEFAULT_REGION = "us-east-1"
+#: Where ``cruddur-lab up`` records its endpoints so other commands can find it.
+STATE_ENV = "CRUDDUR_LAB_STATE"
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine: str = "embedded"
+    endpoint_url: str | None = None
+    connection_url: str | None = None
+    table_name: str = TABLE_NAME
+    region: str = DEFAULT_REGION
+    user_pool_id: str | None = None
+    now: str | None = None
+    profile: str | None = None
+    #: True when the engine was named by an argument or CRUDDUR_ENGINE, not defaulted.
+    engine_chosen: bool = False
+    #: True for the embedded engine's own services (moto + pgserver, or a running ``up``):
+    #: every request must stay on loopback.
+    loopback_only: bool = False
+    state_file: str | None = None
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def resolve(
+    engine: str | None = None,
+    *,
+    endpoint_url: str | None = None,
+    connection_url: str | None = None,
+    table_name: str | None = None,
+    region: str | None = None,
+    user_pool_id: str | None = None,
+    now: str | None = None,
+    profile: str | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Merge arguments, environment and defaults into one ``Settings``.
+
+    The bootcamp's ``prod`` argument is accepted as another name for ``aws``. Choosing
+    ``embedded`` explicitly while ``AWS_ENDPOINT_URL`` is set is a conflict: the learner
+    would believe they talk to one service while their shell points at another.
+    """
+    env = os.environ if environ is None else environ
+    chosen = engine or env.get("CRUDDUR_ENGINE") or None
+    if chosen == "prod":
+        chosen = "aws"
+    env_endpoint = env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL")
+    endpoint = endpoint_url or env_endpoint or None
+    if chosen is None:
+        chosen = "endpoint" if endpoint else "embedded"
+        engine_chosen = False
+    else:
+        engine_chosen = True
+    if chosen not in ENGINES:
+        raise ConfigError(
+            f"unknown engine {chosen!r}: choose one of {', '.join(ENGINES)} "
+            "(--engine or CRUDDUR_ENGINE)"
+        )
+    if chosen == "embedded" and endpoint:
+        source = "--endpoint-url" if endpoint_url else "AWS_ENDPOINT_URL"
+        raise ConfigError(
+            f"engine 'embedded' conflicts with {source}={endpoint}: "
+            f"drop --engine embedded to use that endpoint, or unset {source}"
+        )
+    if chosen == "endpoint" and not endpoint:
+        raise ConfigError(
+            "engine 'endpoint' needs a URL: pass --endpoint-url or set AWS_ENDPOINT_URL "
+            "(e.g. http://localhost:8000)"
+        )
+    if chosen == "aws" and endpoint:
+        raise ConfigError(
+            f"engine 'aws' conflicts with the endpoint {endpoint}: unset AWS_ENDPOINT_URL "
+            "or choose --engine endpoint"
+        )
+    return Settings(
+        engine=chosen,
+        endpoint_url=endpoint,
+        connection_url=connection_url or env.get("CONNECTION_URL") or None,
+        table_name=table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME,
+        region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+        user_pool_id=user_pool_id or env.get("AWS_COGNITO_USER_POOL_ID") or None,
+        now=now if now is not None else env.get("CRUDDUR_NOW") or None,
+        profile=profile or env.get("AWS_PROFILE") or None,
+        engine_chosen=engine_chosen,
+        state_file=str(state_path(env)),
+    )
+
+
+def state_path(environ: dict[str, str] | None = None) -> Path:
+    """The file where a running ``cruddur-lab up`` records its endpoints."""
+    env = os.environ if environ is None else environ
+    if env.get(STATE_ENV):
+        return Path(env[STATE_ENV])
+    return Path(tempfile.gettempdir()) / f"cruddur-lab-{os.getuid()}" / "up.json"
+
+
+def read_state(path: str | Path) -> dict[str, Any] | None:
+    """The state of a live ``up``, or None (missing file, or its process is gone)."""
+    try:
+        state = json.loads(Path(path).read_text())
+        os.kill(int(state["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return state
+
+
+def write_state(path: str | Path, state: dict[str, Any]) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, indent=2))
+    temporary.replace(target)

@@ -1,0 +1,53 @@
+"""The week-5 scripts end to end on one engine: what README's first command shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .cognito import seed_user_pool, update_cognito_user_ids
+from .display import format_capacity, format_item_collections, format_items
+from .reads import get_conversation, list_conversations, scan
+from .schema import schema_load
+from .seed import seed
+
+if TYPE_CHECKING:
+    from .engines import Lab
+
+#: The scan prints this many items per item collection; the rest are counted.
+SCAN_PREVIEW = 3
+
+
+def walkthrough(lab: Lab, out: Callable[[str], None], *, messages: int = 100) -> None:
+    out(f"engine: {lab.describe_engine()}; table {lab.settings.table_name!r}")
+    out("\n== 1. schema-load")
+    out(str(schema_load(lab)))
+    out("\n== 2. seed (run twice: the second run must change nothing)")
+    out(f"first run:  {seed(lab, messages=messages)}")
+    out(f"second run: {seed(lab, messages=messages)}")
+    out("\n== 3. scan (sorted by pk, sk; first items of each collection)")
+    result = scan(lab)
+    preview = []
+    for pk in sorted({item["pk"] for item in result.items}):
+        preview += [item for item in result.items if item["pk"] == pk][:SCAN_PREVIEW]
+    out(format_item_collections(preview, max_width=36))
+    out(f"Count {result.count}, ScannedCount {result.scanned_count}, pages {result.pages}")
+    out("\n== 4. get-conversation (newest 20, shown oldest first)")
+    conversation = get_conversation(lab)
+    out(format_items(conversation.items, ("sk", "user_handle", "message"), max_width=60))
+    out(
+        format_capacity(
+            conversation.reported_capacity,
+            conversation.estimated_capacity,
+            engine_is_aws=lab.is_aws,
+        )
+    )
+    out("\n== 5. list-conversations andrewbrown (newest first)")
+    inbox = list_conversations(lab, "andrewbrown")
+    out(format_items(inbox.items, ("sk", "message_group_uuid", "user_handle", "message")))
+    out("\n== 6. update-cognito-user-ids (Cognito → Postgres)")
+    pool_id = seed_user_pool(lab)
+    out(f"user pool {pool_id} seeded")
+    out(f"first run:  {update_cognito_user_ids(lab, pool_id)}")
+    out(f"second run: {update_cognito_user_ids(lab, pool_id)}")
+    out("\nwalkthrough complete")

@@ -1,0 +1,81 @@
+"""Shared fixtures: real embedded services, started once per test session.
+
+moto and the embedded Postgres start once; every test gets a ``lab`` on them after both are
+emptied, so each case starts fresh without paying for a new server. Nothing is mocked.
+
+Set ``CRUDDUR_TEST_CONNECTION_URL`` to a *throwaway* Postgres (``.ci/run`` starts one from
+Debian's ``postgresql``) and every test that uses ``pg_lab`` runs against it too. It is a
+separate variable from ``CONNECTION_URL`` on purpose: the tests empty the database.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from cruddur_lab.clock import DEFAULT_NOW
+from cruddur_lab.engines import EmbeddedServices
+
+STANDALONE_URL = os.environ.get("CRUDDUR_TEST_CONNECTION_URL")
+POSTGRES_BACKENDS = ["embedded", *(["standalone"] if STANDALONE_URL else [])]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    """No test sees a developer's AWS/Postgres variables or a running `cruddur-lab up`."""
+    for name in (
+        "CRUDDUR_ENGINE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "CONNECTION_URL",
+        "DDB_MESSAGE_TABLE",
+        "AWS_COGNITO_USER_POOL_ID",
+        "CRUDDUR_NOW",
+        "AWS_PROFILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CRUDDUR_LAB_STATE", str(tmp_path / "up-state.json"))
+
+
+@pytest.fixture(scope="session")
+def services():
+    embedded = EmbeddedServices().start()
+    yield embedded
+    embedded.stop()
+
+
+def _open(services, connection_url=None, **settings):
+    services.reset(connection_url)
+    lab = services.lab(
+        now=settings.pop("now", DEFAULT_NOW), connection_url=connection_url, **settings
+    )
+    return lab
+
+
+@pytest.fixture
+def lab(services):
+    """A fresh Lab on the embedded engine with the clock pinned to ``DEFAULT_NOW``."""
+    lab = _open(services)
+    yield lab
+    lab.close()
+
+
+@pytest.fixture(params=POSTGRES_BACKENDS)
+def pg_lab(request, services):
+    """Like ``lab``, once per Postgres backend (embedded, and standalone when configured)."""
+    url = STANDALONE_URL if request.param == "standalone" else None
+    lab = _open(services, connection_url=url)
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+def seeded_lab(lab):
+    """``lab`` after schema-load and seed."""
+    from cruddur_lab.schema import schema_load
+    from cruddur_lab.seed import seed
+
+    schema_load(lab)
+    seed(lab)
+    return lab
