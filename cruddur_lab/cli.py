@@ -116,7 +116,13 @@ def open_lab(args: argparse.Namespace, **extra: Any) -> Any:
         )
         if hasattr(args, key)
     }
-    return Lab.open(getattr(args, "engine", None), **options, **extra)
+    from .settings import production_warnings
+
+    lab = Lab.open(getattr(args, "engine", None), **options, **extra)
+    # Said before the command touches anything, on stderr so piped output stays clean.
+    for warning in production_warnings(lab.settings):
+        print(f"cruddur-lab: warning: {warning}", file=sys.stderr, flush=True)
+    return lab
 
 
 def out(text: str = "") -> None:

@@ -314,7 +314,12 @@ class Lab:
     @property
     def pg(self) -> Any:
         """An autocommit psycopg connection to the users database (opened on first use)."""
-        if self._pg is None or self._pg.closed:
+        if self._pg is not None and not _still_connected(self._pg):
+            # The server restarted or went away since the last use: start over once.
+            with contextlib.suppress(Exception):
+                self._pg.close()
+            self._pg = None
+        if self._pg is None:
             self._pg = connect_postgres(self.settings.connection_url)
         return self._pg
 
@@ -351,19 +356,29 @@ class Lab:
         """Turn botocore's connection and client errors into one-line cruddur-lab errors."""
         from botocore.exceptions import (
             ClientError,
-            ConnectTimeoutError,
-            EndpointConnectionError,
+            HTTPClientError,
             NoCredentialsError,
+            ParamValidationError,
         )
+        from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
         try:
             yield
-        except (EndpointConnectionError, ConnectTimeoutError):
-            where = self.settings.endpoint_url or f"AWS in {self.settings.region}"
-            raise EngineUnreachable(
-                f"cannot reach {where}: start the service (or `cruddur-lab up`) "
-                "or fix AWS_ENDPOINT_URL"
-            ) from None
+        except (BotocoreConnectionError, HTTPClientError):
+            # Refused, timed out, proxy down, TLS failure, connection dropped mid-answer.
+            if self.settings.endpoint_url:
+                where = self.settings.endpoint_url
+                fix = "start the service (or `cruddur-lab up`) or fix AWS_ENDPOINT_URL"
+            else:
+                where = f"AWS in {self.settings.region}"
+                fix = "check your network, proxy settings and --region"
+            raise EngineUnreachable(f"cannot reach {where}: {fix}") from None
+        except ParamValidationError as error:
+            from .errors import InvalidArgument
+
+            # botocore checks lengths and types before sending; keep its first line only.
+            reason = " ".join(str(error).split())
+            raise InvalidArgument(f"{reason}: fix the value and run again") from None
         except NoCredentialsError:
             from .errors import ConfigError
 
@@ -418,11 +433,43 @@ def connect_postgres(url: str | None) -> Any:
         ) from None
 
 
+def _still_connected(conn: Any) -> bool:
+    """False when the server hung up on an idle connection (restart, shutdown, timeout).
+
+    An idle autocommit connection has nothing to read; a readable socket means the server
+    sent its goodbye (or closed it). Checking costs no round trip. Inside a transaction the
+    connection is kept: silently reconnecting would lose the transaction's work.
+    """
+    import select
+
+    from psycopg.pq import TransactionStatus
+
+    if conn.closed or conn.broken:
+        return False
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        return True
+    try:
+        readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
 def _redact(url: str) -> str:
-    """The URL without its password, for error messages."""
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    """The URL without its password, for error messages.
+
+    Covers ``user:secret@host``, ``?password=secret`` and the ``key=value`` form.
+    """
+    import re
+
+    url = re.sub(r"(password\s*=\s*)('[^']*'|[^\s&]+)", r"\1***", url, flags=re.IGNORECASE)
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    if password:
+        netloc = parts.netloc.replace(f":{password}@", ":***@")
         return parts._replace(netloc=netloc).geturl()
     return url
 

@@ -96,6 +96,13 @@ def from_client_error(error: Exception, *, table_name: str | None = None) -> Cru
     """Translate a botocore error into one of ours, keeping the AWS code."""
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
     text = getattr(error, "response", {}).get("Error", {}).get("Message", str(error))
+    if code == "ResourceNotFoundException" and "pool" in text.lower():
+        # Cognito answers a wrong pool id with the same code DynamoDB uses for a missing table.
+        return CognitoError(
+            f"{text.rstrip('.')}: fix --pool-id / AWS_COGNITO_USER_POOL_ID "
+            "or run `cruddur-lab cognito seed`",
+            aws_code=code,
+        )
     if code == "ResourceNotFoundException" and table_name:
         return TableMissing(
             f"table {table_name!r} does not exist: run `cruddur-lab schema-load` first",

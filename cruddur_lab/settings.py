@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,6 +17,7 @@ from .errors import ConfigError
 from .model import TABLE_NAME
 
 ENGINES = ("embedded", "endpoint", "aws")
+_TABLE_NAME_RULE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 DEFAULT_REGION = "us-east-1"
 #: Where ``cruddur-lab up`` records its endpoints so other commands can find it.
 STATE_ENV = "CRUDDUR_LAB_STATE"
@@ -96,7 +98,7 @@ def resolve(
         engine=chosen,
         endpoint_url=endpoint,
         connection_url=connection_url or env.get("CONNECTION_URL") or None,
-        table_name=table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME,
+        table_name=check_table_name(table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME),
         region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
         user_pool_id=user_pool_id or env.get("AWS_COGNITO_USER_POOL_ID") or None,
         now=now if now is not None else env.get("CRUDDUR_NOW") or None,
@@ -104,6 +106,33 @@ def resolve(
         engine_chosen=engine_chosen,
         state_file=str(state_path(env)),
     )
+
+
+def check_table_name(name: str) -> str:
+    """DynamoDB's naming rule, checked here because moto accepts names AWS would refuse."""
+    if not _TABLE_NAME_RULE.fullmatch(name):
+        raise ConfigError(
+            f"table name {name!r} is not valid in DynamoDB: use 3 to 255 letters, digits, "
+            "'_', '-' or '.' (--table or DDB_MESSAGE_TABLE)"
+        )
+    return name
+
+
+def production_warnings(settings: Settings) -> list[str]:
+    """Warnings for settings that look like production: a teaching tool should say so."""
+    found = []
+    if "prod" in settings.table_name.lower():
+        found.append(
+            f"table {settings.table_name!r} looks like a production table: "
+            "use a lab table (--table) unless you mean it"
+        )
+    if settings.profile and "prod" in settings.profile.lower():
+        where = "" if settings.engine == "aws" else " (only engine aws uses it)"
+        found.append(
+            f"AWS profile {settings.profile!r} looks like a production account{where}: "
+            "use a sandbox profile unless you mean it"
+        )
+    return found
 
 
 def state_path(environ: dict[str, str] | None = None) -> Path:
