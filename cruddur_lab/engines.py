@@ -67,6 +67,10 @@ def _check_port_free(port: int) -> None:
     """moto's server thread would die silently on a busy port and leave start() waiting."""
     import socket
 
+    if not 0 < port < 65536:
+        from .errors import InvalidArgument
+
+        raise InvalidArgument(f"--port must be between 1 and 65535, got {port}")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -98,6 +98,8 @@ def get_conversation(
     group = normalize_group_uuid(message_group_uuid)
     if limit < 1:
         raise InvalidArgument(f"limit must be at least 1, got {limit}")
+    if pages < 0:
+        raise InvalidArgument(f"pages must be 0 (all) or more, got {pages}")
     require_table(lab)
     result = _read_pages(
         lab,
