@@ -1,0 +1,163 @@
+"""Settings: argument → environment → default, and the state file of `cruddur-lab up`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cruddur_lab.errors import ConfigError
+from cruddur_lab.settings import read_state, resolve, state_path, write_state
+
+
+def test_defaults_are_the_embedded_engine_and_the_bootcamp_table():
+    settings = resolve(environ={})
+    assert settings.engine == "embedded"
+    assert not settings.engine_chosen
+    assert settings.table_name == "cruddur-messages"
+    assert settings.region == "us-east-1"
+    assert settings.endpoint_url is None and settings.connection_url is None
+    assert settings.user_pool_id is None and settings.now is None
+
+
+def test_bootcamp_environment_variables_are_read():
+    settings = resolve(
+        environ={
+            "AWS_ENDPOINT_URL": "http://localhost:8000",
+            "CONNECTION_URL": "postgresql://postgres:password@localhost:5432/cruddur",
+            "DDB_MESSAGE_TABLE": "my-messages",
+            "AWS_COGNITO_USER_POOL_ID": "us-east-1_abc",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "CRUDDUR_NOW": "2025-12-31T23:00:00+00:00",
+        }
+    )
+    assert settings.engine == "endpoint"
+    assert settings.endpoint_url == "http://localhost:8000"
+    assert settings.connection_url == "postgresql://postgres:password@localhost:5432/cruddur"
+    assert settings.table_name == "my-messages"
+    assert settings.user_pool_id == "us-east-1_abc"
+    assert settings.region == "eu-west-1"
+    assert settings.now == "2025-12-31T23:00:00+00:00"
+
+
+def test_arguments_win_over_environment():
+    env = {"DDB_MESSAGE_TABLE": "from-env", "AWS_REGION": "eu-west-1", "CRUDDUR_NOW": "real"}
+    settings = resolve(table_name="from-arg", region="ap-south-1", now="2026-01-01", environ=env)
+    assert (settings.table_name, settings.region, settings.now) == (
+        "from-arg",
+        "ap-south-1",
+        "2026-01-01",
+    )
+
+
+def test_dynamodb_specific_endpoint_variable_wins_over_the_global_one():
+    settings = resolve(
+        environ={
+            "AWS_ENDPOINT_URL": "http://global:1",
+            "AWS_ENDPOINT_URL_DYNAMODB": "http://dynamo:2",
+        }
+    )
+    assert settings.endpoint_url == "http://dynamo:2"
+
+
+def test_engine_from_environment_counts_as_chosen():
+    settings = resolve(environ={"CRUDDUR_ENGINE": "aws"})
+    assert settings.engine == "aws" and settings.engine_chosen
+
+
+def test_prod_is_the_bootcamps_name_for_aws():
+    assert resolve("prod", environ={}).engine == "aws"
+
+
+def test_unknown_engine_is_one_line_listing_the_choices():
+    with pytest.raises(ConfigError) as caught:
+        resolve("local", environ={})
+    assert str(caught.value) == (
+        "unknown engine 'local': choose one of embedded, endpoint, aws (--engine or CRUDDUR_ENGINE)"
+    )
+    assert caught.value.exit_code == 2
+
+
+def test_embedded_with_an_endpoint_in_the_environment_is_a_conflict():
+    with pytest.raises(ConfigError, match=r"engine 'embedded' conflicts with AWS_ENDPOINT_URL"):
+        resolve("embedded", environ={"AWS_ENDPOINT_URL": "http://localhost:8000"})
+
+
+def test_endpoint_engine_without_a_url_says_how_to_give_one():
+    with pytest.raises(ConfigError, match=r"pass --endpoint-url or set AWS_ENDPOINT_URL"):
+        resolve("endpoint", environ={})
+
+
+def test_aws_engine_with_an_endpoint_is_a_conflict():
+    with pytest.raises(ConfigError, match=r"engine 'aws' conflicts with the endpoint"):
+        resolve("aws", endpoint_url="http://localhost:8000", environ={})
+
+
+def test_state_path_follows_the_environment_variable(tmp_path):
+    target = tmp_path / "x" / "state.json"
+    assert state_path({"CRUDDUR_LAB_STATE": str(target)}) == target
+    assert resolve(environ={"CRUDDUR_LAB_STATE": str(target)}).state_file == str(target)
+    default = state_path({})
+    assert default.name == "up.json" and f"cruddur-lab-{os.getuid()}" in str(default)
+
+
+def test_state_round_trips_while_its_process_lives(tmp_path):
+    path = tmp_path / "deep" / "up.json"
+    state = {"pid": os.getpid(), "endpoint_url": "http://127.0.0.1:1", "connection_url": "pg"}
+    write_state(path, state)
+    assert read_state(path) == state
+    assert not path.with_suffix(".tmp").exists()
+
+
+def test_state_of_a_dead_process_is_ignored(tmp_path):
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    path = tmp_path / "up.json"
+    write_state(path, {"pid": int(finished.stdout), "endpoint_url": "http://127.0.0.1:1"})
+    assert read_state(path) is None
+
+
+@pytest.mark.parametrize("content", ["", "not json", "{}", '{"pid": "x"}'])
+def test_missing_or_broken_state_is_ignored(tmp_path, content):
+    path = tmp_path / "up.json"
+    if content:
+        path.write_text(content)
+    assert read_state(path) is None
+
+
+def test_settings_with_returns_a_changed_copy():
+    settings = resolve(environ={})
+    changed = settings.with_(table_name="t2")
+    assert changed.table_name == "t2" and settings.table_name == "cruddur-messages"
+
+
+FOUNDATION_MODULES = (
+    "capacity",
+    "cli",
+    "clock",
+    "cognito",
+    "display",
+    "engines",
+    "errors",
+    "model",
+    "reads",
+    "schema",
+    "seed",
+    "up",
+    "usersdb",
+    "walkthrough",
+)
+
+
+@pytest.mark.parametrize("name", FOUNDATION_MODULES)
+def test_only_settings_reads_the_environment(name):
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[1] / "cruddur_lab" / f"{name}.py").read_text()
+    assert "os.environ" not in source and "os.getenv" not in source
