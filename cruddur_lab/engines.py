@@ -429,12 +429,34 @@ def connect_postgres(url: str | None) -> Any:
 
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except psycopg.ProgrammingError:
+        from .errors import ConfigError
+
+        # psycopg quotes the part it could not parse, which may be the password: say less.
+        raise ConfigError(
+            f"CONNECTION_URL {_redact(url)!r} is not a Postgres URL: use e.g. "
+            "postgresql://postgres:password@localhost:5432/cruddur"
+        ) from None
     except psycopg.OperationalError as error:
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else "no answer"
+        reason = _postgres_reason(error)
+        if "password" in reason:
+            raise PostgresUnreachable(
+                f"Postgres at {_redact(url)} refused the credentials ({reason}): fix the user "
+                "and password in CONNECTION_URL"
+            ) from None
         raise PostgresUnreachable(
             f"cannot connect to Postgres at {_redact(url)} ({reason}): start it or fix "
             "CONNECTION_URL"
         ) from None
+
+
+def _postgres_reason(error: Exception) -> str:
+    """libpq's reason in a few words: 'Connection refused', 'password authentication…'."""
+    text = str(error).strip()
+    if not text:
+        return "no answer"
+    reason = text.splitlines()[0].rsplit("failed: ", 1)[-1]
+    return " ".join(reason.replace("FATAL:", "").split())
 
 
 def _still_connected(conn: Any) -> bool:
