@@ -26,6 +26,11 @@ _EXPORTS = {
     "list_conversations": "reads",
     "seed_user_pool": "cognito",
     "update_cognito_user_ids": "cognito",
+    "list_messages": "patterns",
+    "list_message_groups": "patterns",
+    "create_message": "patterns",
+    "create_message_group": "patterns",
+    "caller_for_handle": "patterns",
 }
 
 __all__ = sorted(_EXPORTS)
