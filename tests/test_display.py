@@ -1,0 +1,82 @@
+"""Fixed-width text a learner reads and nbval compares byte for byte."""
+
+from __future__ import annotations
+
+from cruddur_lab.display import (
+    format_capacity,
+    format_item_collections,
+    format_items,
+    format_mapping,
+    format_table,
+    item_columns,
+    shorten,
+)
+
+
+def test_shorten_keeps_short_text_and_cuts_long_text_with_an_ellipsis():
+    assert shorten("hello", 5) == "hello"
+    assert shorten("hello world", 6) == "hello…"
+    assert shorten(None, 4) == ""
+    assert shorten("two\nlines", 20) == "two lines"
+
+
+def test_format_table_aligns_columns_under_a_header_and_rule():
+    text = format_table([{"a": "1", "b": "long value"}, {"a": "22"}], ["a", "b"])
+    assert text.splitlines() == [
+        "a   b",
+        "--  ----------",
+        "1   long value",
+        "22",
+    ]
+
+
+def test_format_table_of_nothing_says_so():
+    assert format_table([], ["a"]) == "(no rows)"
+
+
+def test_item_columns_put_model_attributes_first_then_the_rest_alphabetically():
+    items = [{"zeta": "1", "message": "m", "pk": "p", "sk": "s", "alpha": "2"}]
+    assert item_columns(items) == ["pk", "sk", "message", "alpha", "zeta"]
+    assert item_columns(items, ["sk"]) == ["sk"]
+
+
+def test_format_items_is_the_same_whatever_the_key_order_of_the_items():
+    one = format_items([{"pk": "p", "sk": "s", "message": "m"}])
+    other = format_items([{"message": "m", "sk": "s", "pk": "p"}])
+    assert one == other
+
+
+def test_format_item_collections_groups_by_partition_in_sort_key_order():
+    items = [
+        {"pk": "MSG#b", "sk": "2", "message": "later"},
+        {"pk": "GRP#a", "sk": "9", "message": "inbox"},
+        {"pk": "MSG#b", "sk": "1", "message": "first"},
+    ]
+    assert format_item_collections(items).splitlines() == [
+        "GRP#a  (1 item)",
+        "sk  message",
+        "--  -------",
+        "9   inbox",
+        "",
+        "MSG#b  (2 items)",
+        "sk  message",
+        "--  -------",
+        "1   first",
+        "2   later",
+    ]
+    assert format_item_collections([]) == "(no items)"
+
+
+def test_format_capacity_never_presents_a_local_figure_as_the_aws_bill():
+    assert format_capacity(1.0, 2.5, engine_is_aws=False) == (
+        "consumed capacity reported by this engine: 1 RCU; AWS would charge about 2.5 RCU "
+        "for these items (local engines do not measure item sizes)"
+    )
+    assert "none reported" in format_capacity(None, 0.5, engine_is_aws=False)
+    assert format_capacity(3.0, 2.5, engine_is_aws=True) == (
+        "consumed capacity: 3.0 RCU (estimate from item sizes: 2.5)"
+    )
+
+
+def test_format_mapping_aligns_values():
+    assert format_mapping({"a": 1, "long": "x"}) == "a     1\nlong  x"
