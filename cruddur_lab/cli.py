@@ -7,9 +7,10 @@ notebook could not reach through the package.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .errors import CruddurLabError
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pages", type=int, default=1, help="pages to follow back in time (0 = all)")
     p = add("list-conversations", "a user's message groups, newest first")
     p.add_argument("handle", nargs="?", default="andrewbrown", help="user handle (andrewbrown)")
+    _add_app_commands(add, parent)
     p = add("update-cognito-user-ids", "copy Cognito subs into users.cognito_user_id by handle")
     p.add_argument("--pool-id", default=None, help="user pool id (AWS_COGNITO_USER_POOL_ID)")
     p = add("cognito", "manage the Cognito user pool of the seed users")
@@ -237,6 +239,119 @@ def cmd_list_conversations(args: argparse.Namespace) -> None:
                 result.reported_capacity, result.estimated_capacity, engine_is_aws=lab.is_aws
             )
         )
+
+
+# --- the app's service layer (patterns A–D), acting as a seed user -----------------------
+
+
+def _add_app_commands(add: Callable[..., Any], parent: argparse.ArgumentParser) -> None:
+    def acting(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        parser.add_argument(
+            "--as", dest="as_handle", required=True, metavar="HANDLE", help="act as this user"
+        )
+        return parser
+
+    p = add("messages", "a conversation's messages, as the app's services: list, send, start")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        return acting(
+            actions.add_parser(name, help=help_text, description=help_text, parents=[parent])
+        )
+
+    q = action("list", "pattern A: newest 20 messages of a group, oldest first")
+    q.add_argument("group_uuid", nargs="?", default=None, help="message group uuid (seed group)")
+    q.add_argument("--page-token", default=None, help="next_token of the page before")
+    q = action("send", "pattern C: send a message to a group you belong to")
+    q.add_argument("group_uuid", help="message group uuid")
+    q.add_argument("text", help="the message (at most 1024 characters)")
+    q = action("start", "pattern D: start a conversation (or reuse the one you share)")
+    q.add_argument("receiver_handle", help="who to message")
+    q.add_argument("text", help="the first message (at most 1024 characters)")
+    p = acting(add("groups", "pattern B: your conversations (message groups), newest first"))
+    p.add_argument("action", choices=("list",), help="list: one page of your inbox")
+    p.add_argument("--page-token", default=None, help="next_token of the page before")
+    p.add_argument("--limit", type=int, default=None, help="conversations per page (20)")
+
+
+@contextlib.contextmanager
+def _service_errors() -> Iterator[None]:
+    """Put the app's error code in front of its line: ``not_a_member: ...``."""
+    from .errors import ServiceError
+
+    try:
+        yield
+    except ServiceError as error:
+        raise ServiceError(error.code, f"{error.code}: {error}") from None
+
+
+def _next_page(args: argparse.Namespace, words: str, token: str | None) -> str:
+    if token is None:
+        return "older: none"
+    return f"older: cruddur-lab {words} --as {args.as_handle} --page-token {token}"
+
+
+@command("messages")
+def cmd_messages(args: argparse.Namespace) -> None:
+    from . import patterns
+    from .model import SEED_GROUP_UUID
+
+    with open_lab(args) as lab, _service_errors():
+        caller = patterns.caller_for_handle(lab, args.as_handle)
+        if args.action == "list":
+            group = args.group_uuid if args.group_uuid is not None else SEED_GROUP_UUID
+            page = patterns.list_messages(lab, caller, group, page_token=args.page_token)
+            _print_messages(args, page)
+        elif args.action == "send":
+            _print_sent(patterns.create_message(lab, caller, args.group_uuid, args.text))
+        else:
+            _print_started(
+                args, patterns.create_message_group(lab, caller, args.receiver_handle, args.text)
+            )
+
+
+def _print_messages(args: argparse.Namespace, page: Any) -> None:
+    from .display import format_items
+
+    out(format_items(page.items, ("sk", "user_handle", "message")))
+    out()
+    out(f"{page.count} message(s) of {page.message_group_uuid}, oldest first")
+    out(_next_page(args, f"messages list {page.message_group_uuid}", page.next_token))
+
+
+def _print_started(args: argparse.Namespace, started: Any) -> None:
+    if started.existing:
+        out(
+            f"{args.as_handle} and {started.receiver_handle} already share conversation "
+            f"{started.message_group_uuid}: the message went there"
+        )
+    else:
+        out(
+            f"started conversation {started.message_group_uuid} with "
+            f"{started.receiver_handle} ({started.receiver_display_name})"
+        )
+    _print_sent(started.message)
+
+
+def _print_sent(sent: Any) -> None:
+    out(f"sent message {sent.message_uuid} to {sent.message_group_uuid} at {sent.created_at}")
+
+
+@command("groups")
+def cmd_groups(args: argparse.Namespace) -> None:
+    from . import patterns
+    from .display import format_items
+
+    with open_lab(args) as lab, _service_errors():
+        caller = patterns.caller_for_handle(lab, args.as_handle)
+        page = patterns.list_message_groups(
+            lab, caller, page_token=args.page_token, limit=args.limit
+        )
+        columns = ("sk", "message_group_uuid", "user_handle", "message")
+        out(format_items(page.items, columns, max_width=40))
+        out()
+        out(f"{page.count} conversation(s) of {args.as_handle}, newest first")
+        out(_next_page(args, "groups list", page.next_token))
 
 
 @command("update-cognito-user-ids")
