@@ -1,0 +1,737 @@
+"""The bad-input battery: everything a learner can type wrong, through the CLI and the library.
+
+Every case must end the same way: one line naming the problem and the fix, a non-zero exit
+(or the library's typed error), no traceback, and nothing written. "Nothing written" is
+checked, not assumed: each case snapshots every DynamoDB table (all items) and the Postgres
+``public`` schema (tables and users rows) before, and compares afterwards.
+
+CLI cases run ``python -m cruddur_lab.cli`` as a subprocess. They attach to the session's
+embedded services through the state file a ``cruddur-lab up`` would write (pid = this test
+process), so the subprocess talks to the same moto and Postgres the snapshot reads.
+
+Decisions where the issue was silent:
+
+* Message length is counted in Unicode code points (Python's ``len``), as the bootcamp's
+  Python service did: one emoji such as 👍 (U+1F44D) is one character (4 bytes in UTF-8);
+  a ZWJ family 👨‍👩‍👧 is five (three people and two joiners). A 1,024-character message is at
+  most 4 KB of UTF-8, a hundredth of DynamoDB's 400 KB item limit, so the app's validation
+  keeps every message item far below it; only a raw write can exceed it, and that path gives
+  a clean one-line error too.
+* A Cognito user without ``preferred_username`` is not an error: ``update-cognito-user-ids``
+  lists it under "without preferred_username", writes nothing for it and updates the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from cruddur_lab import settings as settings_module
+from cruddur_lab.errors import (
+    CognitoError,
+    ConfigError,
+    CruddurLabError,
+    InvalidArgument,
+    NotFound,
+    PostgresUnreachable,
+    TableMismatch,
+)
+from cruddur_lab.model import (
+    GSI_NAME,
+    MAX_MESSAGE_CHARS,
+    SEED_GROUP_UUID,
+    TABLE_NAME,
+    User,
+    message_item,
+)
+
+INJECTION = "x'; DROP TABLE users;--"
+# The fix is "run schema-load first" (another helper is refining the embedded hint).
+TABLE_MISSING = re.compile(
+    re.escape(f"table {TABLE_NAME!r} does not exist: run `cruddur-lab schema-load`") + "( first)?"
+)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """The parent's environment without AWS, Postgres or cruddur-lab settings, plus ``extra``."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CRUDDUR_")) and key not in {"CONNECTION_URL"}
+    }
+    env.update(extra)
+    return env
+
+
+def run_cli(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cruddur_lab.cli", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def attach_state(path: str, services: Any) -> None:
+    """Make CLI subprocesses attach to the session's services, as to a running `up`."""
+    settings_module.write_state(
+        path,
+        {
+            "pid": os.getpid(),
+            "endpoint_url": services.endpoint_url,
+            "connection_url": services.connection_url,
+            "table_name": TABLE_NAME,
+        },
+    )
+
+
+def snapshot(lab: Any) -> dict[str, Any]:
+    """Everything the engine holds: every table's items, the Postgres tables and users."""
+    tables: dict[str, list[str]] = {}
+    for name in lab.dynamodb.list_tables()["TableNames"]:
+        items = []
+        for page in lab.dynamodb.get_paginator("scan").paginate(TableName=name):
+            items.extend(json.dumps(item, sort_keys=True, default=str) for item in page["Items"])
+        tables[name] = sorted(items)
+    pg_tables = [
+        row[0]
+        for row in lab.pg.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' ORDER BY table_name"
+        ).fetchall()
+    ]
+    users = (
+        lab.pg.execute(
+            "SELECT uuid::text, handle, display_name, cognito_user_id FROM public.users "
+            "ORDER BY handle"
+        ).fetchall()
+        if "users" in pg_tables
+        else None
+    )
+    return {"tables": tables, "pg_tables": pg_tables, "users": users}
+
+
+def only_error_line(stderr: str) -> str:
+    """The one error line on stderr (warnings aside); fails on anything else."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if not line.startswith("cruddur-lab: warning:")]
+    assert len(lines) == 1, f"expected one error line, got:\n{stderr}"
+    return lines[0]
+
+
+# --- setups --------------------------------------------------------------------------------
+
+
+def setup_table(lab: Any) -> None:
+    from cruddur_lab.schema import schema_load
+
+    schema_load(lab)
+
+
+def setup_seeded(lab: Any) -> None:
+    from cruddur_lab.seed import seed
+
+    setup_table(lab)
+    seed(lab)
+
+
+def setup_no_gsi(lab: Any) -> None:
+    """The bootcamp's first schema: pk/sk and no GSI (plus the users, so seed gets that far)."""
+    from cruddur_lab.usersdb import seed_users
+
+    lab.dynamodb.create_table(
+        TableName=TABLE_NAME,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    seed_users(lab)
+
+
+def setup_wrong_keys(lab: Any) -> None:
+    """A table of the right name keyed on something else entirely."""
+    lab.dynamodb.create_table(
+        TableName=TABLE_NAME,
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+SETUPS = {
+    "empty": lambda lab: None,
+    "table": setup_table,
+    "seeded": setup_seeded,
+    "no_gsi": setup_no_gsi,
+    "wrong_keys": setup_wrong_keys,
+}
+
+NO_GSI = (
+    f"table {TABLE_NAME!r} does not match the model (GSI {GSI_NAME!r} is missing): drop it "
+    "and run `cruddur-lab schema-load`, or choose another --table"
+)
+WRONG_KEYS = (
+    f"table {TABLE_NAME!r} does not match the model (key schema is {{'id': 'HASH'}}, expected "
+    f"pk HASH + sk RANGE; GSI {GSI_NAME!r} is missing): drop it and run `cruddur-lab "
+    "schema-load`, or choose another --table"
+)
+
+
+# --- the CLI battery -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliCase:
+    id: str
+    argv: list[str]
+    #: The error line after "cruddur-lab: error: ", exactly or as a regex (argparse cases:
+    #: the whole last line).
+    line: str | re.Pattern[str]
+    exit_code: int
+    setup: str = "empty"
+    env: dict[str, str] = field(default_factory=dict)
+    #: Attach to the session's services as to a running `up` (not for `up` itself).
+    attach: bool = True
+    #: The error comes from argparse (usage lines, then the error line).
+    argparse: bool = False
+
+
+def _closed_url() -> str:
+    return f"http://127.0.0.1:{closed_port()}"
+
+
+_PG_DOWN_PORT = closed_port()
+
+CLI_CASES = [
+    CliCase("missing table: scan", ["scan"], TABLE_MISSING, 1),
+    CliCase("missing table: seed", ["seed"], TABLE_MISSING, 1),
+    CliCase("missing table: describe", ["describe"], TABLE_MISSING, 1),
+    CliCase("missing table: list-conversations", ["list-conversations", "bayko"], TABLE_MISSING, 1),
+    CliCase("no GSI (bootcamp's first schema): describe", ["describe"], NO_GSI, 1, "no_gsi"),
+    CliCase("no GSI: seed refuses before writing", ["seed"], NO_GSI, 1, "no_gsi"),
+    CliCase("wrong key schema: scan", ["scan"], WRONG_KEYS, 1, "wrong_keys"),
+    CliCase(
+        "malformed group uuid",
+        ["get-conversation", "not-a-uuid"],
+        f"message group uuid 'not-a-uuid' is not a uuid: pass a uuid such as {SEED_GROUP_UUID}",
+        2,
+        "seeded",
+    ),
+    CliCase(
+        "group uuid one digit short",
+        ["get-conversation", SEED_GROUP_UUID[:-1]],
+        f"message group uuid {SEED_GROUP_UUID[:-1]!r} is not a uuid: pass a uuid such as "
+        f"{SEED_GROUP_UUID}",
+        2,
+        "seeded",
+    ),
+    CliCase(
+        "SQL injection as a group uuid",
+        ["get-conversation", INJECTION],
+        f"message group uuid {INJECTION!r} is not a uuid: pass a uuid such as {SEED_GROUP_UUID}",
+        2,
+        "seeded",
+    ),
+    CliCase(
+        "unknown handle",
+        ["list-conversations", "nobody"],
+        "no user with handle 'nobody': run `cruddur-lab seed` or check the name",
+        1,
+        "seeded",
+    ),
+    CliCase(
+        "empty handle",
+        ["list-conversations", ""],
+        "no user with handle '': run `cruddur-lab seed` or check the name",
+        1,
+        "seeded",
+    ),
+    CliCase(
+        "SQL injection as a handle",
+        ["list-conversations", INJECTION],
+        f"no user with handle {INJECTION!r}: run `cruddur-lab seed` or check the name",
+        1,
+        "seeded",
+    ),
+    CliCase(
+        "get-conversation --limit 0",
+        ["get-conversation", "--limit", "0"],
+        "limit must be at least 1, got 0",
+        2,
+        "seeded",
+    ),
+    CliCase(
+        "get-conversation --pages -1",
+        ["get-conversation", "--pages", "-1"],
+        "pages must be 0 (all) or more, got -1",
+        2,
+        "seeded",
+    ),
+    CliCase(
+        "negative --messages",
+        ["seed", "--messages", "-5"],
+        "--messages must be at least 1, got -5",
+        2,
+        "table",
+    ),
+    CliCase(
+        "zero --messages",
+        ["seed", "--messages", "0"],
+        "--messages must be at least 1, got 0",
+        2,
+        "table",
+    ),
+    CliCase(
+        "negative --extra-users",
+        ["cognito", "seed", "--extra-users", "-1"],
+        "--extra-users must be at least 0, got -1",
+        2,
+    ),
+    CliCase(
+        "bad --now",
+        ["scan", "--now", "yesterday"],
+        "now='yesterday' is not an ISO-8601 time: use e.g. '2026-03-01T12:00:00+00:00' or 'real'",
+        2,
+    ),
+    CliCase(
+        "bad CRUDDUR_NOW",
+        ["scan"],
+        "now='2026-02-30T00:00:00' is not an ISO-8601 time: use e.g. "
+        "'2026-03-01T12:00:00+00:00' or 'real'",
+        2,
+        env={"CRUDDUR_NOW": "2026-02-30T00:00:00"},
+    ),
+    CliCase(
+        "unknown engine (CRUDDUR_ENGINE)",
+        ["scan"],
+        "unknown engine 'dynamo': choose one of embedded, endpoint, aws "
+        "(--engine or CRUDDUR_ENGINE)",
+        2,
+        env={"CRUDDUR_ENGINE": "dynamo"},
+    ),
+    CliCase(
+        "unknown engine (--engine): argparse names the choices",
+        ["scan", "--engine", "dynamo"],
+        "cruddur-lab scan: error: argument --engine: invalid choice: 'dynamo' (choose from "
+        "'embedded', 'endpoint', 'aws', 'prod')",
+        2,
+        argparse=True,
+    ),
+    CliCase(
+        "--engine embedded with AWS_ENDPOINT_URL set",
+        ["scan", "--engine", "embedded"],
+        "engine 'embedded' conflicts with AWS_ENDPOINT_URL=http://127.0.0.1:4566: drop "
+        "--engine embedded to use that endpoint, or unset AWS_ENDPOINT_URL",
+        2,
+        env={"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"},
+    ),
+    CliCase(
+        "--engine endpoint without a URL",
+        ["scan", "--engine", "endpoint"],
+        "engine 'endpoint' needs a URL: pass --endpoint-url or set AWS_ENDPOINT_URL "
+        "(e.g. http://localhost:8000)",
+        2,
+    ),
+    CliCase(
+        "--engine aws with AWS_ENDPOINT_URL set",
+        ["list-tables", "--engine", "aws"],
+        "engine 'aws' conflicts with the endpoint http://127.0.0.1:4566: unset "
+        "AWS_ENDPOINT_URL or choose --engine endpoint",
+        2,
+        env={"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"},
+    ),
+    CliCase(
+        "table name DynamoDB would refuse",
+        ["schema-load", "--table", "my table!"],
+        "table name 'my table!' is not valid in DynamoDB: use 3 to 255 letters, digits, '_', "
+        "'-' or '.' (--table or DDB_MESSAGE_TABLE)",
+        2,
+    ),
+    CliCase(
+        "table name too short (DDB_MESSAGE_TABLE)",
+        ["schema-load"],
+        "table name 'ab' is not valid in DynamoDB: use 3 to 255 letters, digits, '_', "
+        "'-' or '.' (--table or DDB_MESSAGE_TABLE)",
+        2,
+        env={"DDB_MESSAGE_TABLE": "ab"},
+    ),
+    CliCase(
+        "unreachable endpoint (closed loopback port)",
+        ["schema-load", "--endpoint-url", "{closed_url}"],
+        "cannot reach {closed_url}: start the service (or `cruddur-lab up`) or fix "
+        "AWS_ENDPOINT_URL",
+        1,
+    ),
+    CliCase(
+        "unreachable Postgres (closed port), password redacted",
+        ["list-conversations", "andrewbrown"],
+        f"cannot connect to Postgres at postgresql://postgres:***@127.0.0.1:{_PG_DOWN_PORT}/"
+        "cruddur (Connection refused): start it or fix CONNECTION_URL",
+        1,
+        "seeded",
+        env={"CONNECTION_URL": f"postgresql://postgres:hunter2@127.0.0.1:{_PG_DOWN_PORT}/cruddur"},
+    ),
+    CliCase(
+        "CONNECTION_URL that is not a URL",
+        ["seed"],
+        "CONNECTION_URL 'localhost:5432 cruddur' is not a Postgres URL: use e.g. "
+        "postgresql://postgres:password@localhost:5432/cruddur",
+        2,
+        "table",
+        env={"CONNECTION_URL": "localhost:5432 cruddur"},
+    ),
+    CliCase(
+        "user pool id that does not exist",
+        ["update-cognito-user-ids", "--pool-id", "us-east-1_DoesNotExist"],
+        "User pool us-east-1_DoesNotExist does not exist: fix --pool-id / "
+        "AWS_COGNITO_USER_POOL_ID or run `cruddur-lab cognito seed`",
+        1,
+        "seeded",
+    ),
+    CliCase(
+        "no user pool at all",
+        ["update-cognito-user-ids"],
+        "no user pool named 'cruddur-user-pool': set AWS_COGNITO_USER_POOL_ID or run "
+        "`cruddur-lab cognito seed`",
+        1,
+        "seeded",
+    ),
+    CliCase(
+        "drop on aws without --yes",
+        ["drop", "--engine", "aws"],
+        f"refusing to drop table {TABLE_NAME!r} on real AWS without confirmation: add --yes "
+        "if you really mean it",
+        3,
+        "seeded",
+        # Any AWS call would hit this dead proxy and fail differently.
+        env={"HTTPS_PROXY": "{closed_url}", "AWS_ACCESS_KEY_ID": "AKIAFAKE"},
+    ),
+    CliCase(
+        "drop on `prod` (the bootcamp's word for aws) without --yes",
+        ["drop", "--engine", "prod"],
+        f"refusing to drop table {TABLE_NAME!r} on real AWS without confirmation: add --yes "
+        "if you really mean it",
+        3,
+        "seeded",
+        env={"HTTPS_PROXY": "{closed_url}", "AWS_ACCESS_KEY_ID": "AKIAFAKE"},
+    ),
+    CliCase(
+        "up on an impossible port",
+        ["up", "--port", "70000"],
+        "--port must be between 1 and 65535, got 70000",
+        2,
+        attach=False,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=[case.id for case in CLI_CASES])
+def test_cli_bad_input_is_one_line_and_writes_nothing(case, lab, services, tmp_path):
+    SETUPS[case.setup](lab)
+    before = snapshot(lab)
+    state = str(tmp_path / "up.json")
+    if case.attach:
+        attach_state(state, services)
+    closed_url = _closed_url()
+    env = clean_environment(
+        CRUDDUR_LAB_STATE=state,
+        AWS_SECRET_ACCESS_KEY="do-not-print-this-secret",
+        **{key: value.replace("{closed_url}", closed_url) for key, value in case.env.items()},
+    )
+    argv = [arg.replace("{closed_url}", closed_url) for arg in case.argv]
+
+    result = run_cli(argv, env)
+
+    assert result.returncode == case.exit_code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    if case.argparse:
+        # argparse prints its usage first; its last line names the problem and the choices.
+        assert result.stderr.strip().splitlines()[-1] == case.line
+    elif isinstance(case.line, re.Pattern):
+        line = only_error_line(result.stderr)
+        assert case.line.fullmatch(line.removeprefix("cruddur-lab: error: ")), line
+    else:
+        expected = case.line.replace("{closed_url}", closed_url)
+        assert only_error_line(result.stderr) == "cruddur-lab: error: " + expected
+    assert "do-not-print-this-secret" not in result.stderr
+    assert "hunter2" not in result.stderr
+    assert snapshot(lab) == before
+
+
+def test_injection_handle_leaves_users_table_in_place(seeded_lab, services, tmp_path):
+    state = str(tmp_path / "up.json")
+    attach_state(state, services)
+    result = run_cli(["list-conversations", INJECTION], clean_environment(CRUDDUR_LAB_STATE=state))
+    assert result.returncode == 1
+    count = seeded_lab.pg.execute("SELECT count(*) FROM public.users").fetchone()[0]
+    assert count == 6
+
+
+# --- Postgres with a wrong password ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def password_postgres():
+    """A private Postgres that demands a password (the session's embedded one trusts)."""
+    from pg_throwaway import ThrowawayPostgres
+
+    server = ThrowawayPostgres()
+    server.require_password("the-right-one")
+    yield server
+    server.stop()
+
+
+def test_wrong_postgres_password_is_one_line_naming_the_credentials(
+    password_postgres, seeded_lab, services, tmp_path
+):
+    state = str(tmp_path / "up.json")
+    attach_state(state, services)
+    before = snapshot(seeded_lab)
+    wrong = password_postgres.url_with_password("guess-1234")
+    result = run_cli(["seed"], clean_environment(CRUDDUR_LAB_STATE=state, CONNECTION_URL=wrong))
+    assert result.returncode == 1
+    redacted = wrong.replace("guess-1234", "***")
+    assert only_error_line(result.stderr) == (
+        f"cruddur-lab: error: Postgres at {redacted} refused the credentials (password "
+        'authentication failed for user "postgres"): fix the user and password in '
+        "CONNECTION_URL"
+    )
+    assert "guess-1234" not in result.stderr
+    assert snapshot(seeded_lab) == before
+
+
+def test_right_postgres_password_connects(password_postgres):
+    """The control: the same server with the right password answers, so the case above
+    fails because of the password and nothing else."""
+    from cruddur_lab.engines import connect_postgres
+
+    with connect_postgres(password_postgres.url_with_password("the-right-one")) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
+
+
+# --- library cases -------------------------------------------------------------------------
+
+
+def _giant_message(lab: Any) -> dict[str, str]:
+    """A message item over DynamoDB's 400 KB item limit (401 KiB of text)."""
+    sender = User(uuid="00000000-0000-4000-8000-000000000001", handle="x", display_name="X")
+    return message_item(
+        message_group_uuid=SEED_GROUP_UUID,
+        message_uuid="00000000-0000-4000-8000-000000000002",
+        sender=sender,
+        text="a" * (401 * 1024),
+        created_at=lab.clock.timestamp(),
+    )
+
+
+def _batch_write_giant(lab: Any) -> None:
+    from cruddur_lab.seed import batch_write
+
+    batch_write(lab, [_giant_message(lab)])
+
+
+def _table_put_giant(lab: Any) -> None:
+    with lab.translate_errors():
+        lab.table.put_item(Item=_giant_message(lab))
+
+
+def _require_table(lab: Any) -> None:
+    from cruddur_lab.schema import require_table
+
+    require_table(lab)
+
+
+def _find_injection(lab: Any) -> None:
+    from cruddur_lab.usersdb import find_user_by_handle
+
+    find_user_by_handle(lab, INJECTION)
+
+
+def _find_by_cognito_id(lab: Any) -> None:
+    from cruddur_lab.usersdb import find_user_by_cognito_id
+
+    find_user_by_cognito_id(lab, "no-such-sub")
+
+
+def _sync_missing_pool(lab: Any) -> None:
+    from cruddur_lab.cognito import update_cognito_user_ids
+
+    update_cognito_user_ids(lab, "us-east-1_Missing")
+
+
+def _get_conversation_blank(lab: Any) -> None:
+    from cruddur_lab.reads import get_conversation
+
+    get_conversation(lab, "   ")
+
+
+def _resolve_conflict(lab: Any) -> None:
+    settings_module.resolve("embedded", environ={"AWS_ENDPOINT_URL": "http://127.0.0.1:8000"})
+
+
+def _connect_closed(lab: Any) -> None:
+    from cruddur_lab.engines import connect_postgres
+
+    connect_postgres(f"postgresql://postgres:pw@127.0.0.1:{closed_port()}/cruddur")
+
+
+@dataclass(frozen=True)
+class LibraryCase:
+    id: str
+    call: Any
+    error: type[CruddurLabError]
+    #: The whole message, or a regex it must match in full.
+    message: str | re.Pattern[str]
+    setup: str = "seeded"
+    aws_code: str | None = None
+
+
+LIBRARY_CASES = [
+    LibraryCase(
+        "item over 400 KB through seed.batch_write",
+        _batch_write_giant,
+        CruddurLabError,
+        re.compile(
+            r"ValidationException: Item size (to update )?has exceeded the maximum allowed size.*"
+        ),
+        aws_code="ValidationException",
+    ),
+    LibraryCase(
+        "item over 400 KB through a raw table put",
+        _table_put_giant,
+        CruddurLabError,
+        re.compile(
+            r"ValidationException: Item size (to update )?has exceeded the maximum allowed size.*"
+        ),
+        aws_code="ValidationException",
+    ),
+    LibraryCase(
+        "require_table on the bootcamp's first schema",
+        _require_table,
+        TableMismatch,
+        NO_GSI,
+        "no_gsi",
+    ),
+    LibraryCase(
+        "require_table on wrong keys", _require_table, TableMismatch, WRONG_KEYS, "wrong_keys"
+    ),
+    LibraryCase(
+        "SQL injection handle lookup",
+        _find_injection,
+        NotFound,
+        f"no user with handle {INJECTION!r}: run `cruddur-lab seed` or check the name",
+    ),
+    LibraryCase(
+        "unknown cognito_user_id",
+        _find_by_cognito_id,
+        NotFound,
+        "no user with cognito_user_id 'no-such-sub': "
+        "run `cruddur-lab update-cognito-user-ids` first",
+    ),
+    LibraryCase(
+        "update-cognito-user-ids on a missing pool",
+        _sync_missing_pool,
+        CognitoError,
+        "User pool us-east-1_Missing does not exist: fix --pool-id / AWS_COGNITO_USER_POOL_ID "
+        "or run `cruddur-lab cognito seed`",
+        aws_code="ResourceNotFoundException",
+    ),
+    LibraryCase(
+        "whitespace-only group uuid",
+        _get_conversation_blank,
+        InvalidArgument,
+        f"message group uuid '   ' is not a uuid: pass a uuid such as {SEED_GROUP_UUID}",
+    ),
+    LibraryCase(
+        "embedded chosen with an endpoint in the environment",
+        _resolve_conflict,
+        ConfigError,
+        "engine 'embedded' conflicts with AWS_ENDPOINT_URL=http://127.0.0.1:8000: drop "
+        "--engine embedded to use that endpoint, or unset AWS_ENDPOINT_URL",
+        setup="empty",
+    ),
+    LibraryCase(
+        "Postgres on a closed port",
+        _connect_closed,
+        PostgresUnreachable,
+        re.compile(
+            r"cannot connect to Postgres at postgresql://postgres:\*\*\*@127\.0\.0\.1:\d+/cruddur "
+            r"\(Connection refused\): start it or fix CONNECTION_URL"
+        ),
+        setup="empty",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", LIBRARY_CASES, ids=[case.id for case in LIBRARY_CASES])
+def test_library_bad_input_raises_one_line_and_writes_nothing(case, lab):
+    SETUPS[case.setup](lab)
+    before = snapshot(lab)
+    with pytest.raises(case.error) as raised:
+        case.call(lab)
+    message = str(raised.value)
+    assert "\n" not in message
+    if isinstance(case.message, re.Pattern):
+        assert case.message.fullmatch(message), message
+    else:
+        assert message == case.message
+    assert raised.value.aws_code == case.aws_code
+    assert snapshot(lab) == before
+
+
+def test_app_validation_keeps_message_items_far_below_the_item_limit():
+    """1,024 four-byte characters are 4 KiB: the 400 KB limit is out of the app's reach."""
+    longest = "😀" * MAX_MESSAGE_CHARS
+    assert len(longest) == MAX_MESSAGE_CHARS
+    assert len(longest.encode("utf-8")) == 4 * 1024
+    assert len(longest.encode("utf-8")) * 100 <= 400 * 1024
+
+
+def test_cognito_user_without_preferred_username_is_reported_and_left_alone(seeded_lab):
+    """Not an error: the sync reports the user, writes nothing for it, updates the rest."""
+    from cruddur_lab.cognito import seed_user_pool, update_cognito_user_ids
+
+    pool_id = seed_user_pool(seeded_lab)
+    seeded_lab.cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username="nohandle",
+        UserAttributes=[{"Name": "email", "Value": "nohandle@example.com"}],
+        MessageAction="SUPPRESS",
+    )
+    before = dict(
+        seeded_lab.pg.execute("SELECT handle, cognito_user_id FROM public.users").fetchall()
+    )
+    report = update_cognito_user_ids(seeded_lab, pool_id)
+    after = dict(
+        seeded_lab.pg.execute("SELECT handle, cognito_user_id FROM public.users").fetchall()
+    )
+    assert report.without_handle == ["nohandle"]
+    assert set(after) == set(before)  # no row appeared for it
+    assert sorted(report.updated) == sorted(before)  # every seed user got its sub
+    assert all(value != "MOCK" for value in after.values())
