@@ -45,6 +45,7 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
         lab.on_close(lambda: state_file.unlink(missing_ok=True))
         for line in startup_lines(lab):
             out(line)
+        _start_stream_processor(lab, out)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         stop.wait()
@@ -72,3 +73,13 @@ def _seed_everything(lab, out: Callable[[str], None]) -> None:
     out(str(schema_load(lab)))
     out(str(seed(lab)))
     out(f"user pool {seed_user_pool(lab)} seeded")
+
+
+def _start_stream_processor(lab, out: Callable[[str], None]) -> None:
+    """Pattern E as the Lambda would run it: every message row any client writes to this
+    endpoint moves its group rows. The processor waits for the table (a client may load the
+    schema after `up` started) and follows a dropped and re-created table's new stream."""
+    from .streams import StreamProcessor
+
+    StreamProcessor(lab).start()  # stopped by lab.close()
+    out(f"stream processor: running in the background on table {lab.settings.table_name!r}")

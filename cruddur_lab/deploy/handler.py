@@ -28,8 +28,10 @@ What one event does (every record, not only ``Records[0]``):
   the row's. Redelivered or older records change nothing, so a batch is idempotent.
 * Tie-break: two messages stamped in the same microsecond have the same ``sk``; the one with
   the greater ``message_uuid`` wins, whatever order the records arrive in. To compare, the
-  handler stores the last message's uuid on the group row as ``message_uuid`` (rows written
-  without it, by the seed or Pattern D, compare as ``""``: older than any message).
+  handler stores the last message's uuid on the group row as ``message_uuid``. Rows written
+  without it (by the seed or Pattern D) compare as ``""``, older than any message, except
+  that a row with the record's own ``sk`` and text is the one written with that message and
+  counts as current.
 * An owner with two rows for one conversation (the bootcamp's delete-then-put could leave
   one) keeps the newer; the older is deleted and counted as ``duplicates_removed``.
 * Within one event, records of one conversation are collapsed to the newest before
@@ -233,7 +235,7 @@ class StreamHandler:
         return True
 
     def _move_row(self, row: dict[str, Any], message: NewMessage) -> str:
-        if _position(row) >= message.position:
+        if _position(row) >= message.position or _written_with(row, message):
             return "current"
         new_row = {
             **row,
@@ -331,6 +333,16 @@ def _new_message(pk: str, data: dict[str, Any]) -> NewMessage:
 
 def _position(row: dict[str, Any]) -> tuple[str, str]:
     return (row["sk"]["S"], row.get(LAST_MESSAGE_UUID, {}).get("S", ""))
+
+
+def _written_with(row: dict[str, Any], message: NewMessage) -> bool:
+    """A row the seed or Pattern D wrote together with this very message (same sk and text,
+    no uuid yet): already current, so no write is spent on adding the uuid."""
+    return (
+        LAST_MESSAGE_UUID not in row
+        and row["sk"]["S"] == message.sk
+        and row.get("message", {}).get("S") == message.text
+    )
 
 
 def _collapse(messages: list[NewMessage]) -> list[list[NewMessage]]:
