@@ -65,11 +65,13 @@ def find_pool_id(lab: Lab) -> str:
                 break
             kwargs["NextToken"] = page["NextToken"]
     if len(pools) != 1:
+        from .schema import fix_for_missing_state
+
         found = "no" if not pools else str(len(pools))
-        raise CognitoError(
-            f"{found} user pool named {POOL_NAME!r}: set AWS_COGNITO_USER_POOL_ID "
-            "or run `cruddur-lab cognito seed`"
-        )
+        fix = "set AWS_COGNITO_USER_POOL_ID or run `cruddur-lab cognito seed`"
+        if not pools and lab.is_embedded and lab.owns_services:
+            fix = fix_for_missing_state(lab)
+        raise CognitoError(f"{found} user pool named {POOL_NAME!r}: {fix}")
     return pools[0]["Id"]
 
 

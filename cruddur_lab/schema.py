@@ -91,17 +91,25 @@ def describe(lab: Lab) -> dict[str, Any]:
         return lab.dynamodb.describe_table(TableName=lab.settings.table_name)["Table"]
 
 
+def fix_for_missing_state(lab: Lab, command: str = "cruddur-lab schema-load") -> str:
+    """What to do when prior state is missing; a private embedded engine needs ``up`` first.
+
+    Running ``schema-load`` on a private embedded engine would not help: the next command
+    starts another, empty one. Only a running ``cruddur-lab up`` keeps state between commands.
+    """
+    if lab.is_embedded and lab.owns_services:
+        return (
+            "every command on the embedded engine starts empty; keep `cruddur-lab up --seed` "
+            "running in another terminal, or run `cruddur-lab walkthrough`"
+        )
+    return f"run `{command}`"
+
+
 def require_table(lab: Lab) -> dict[str, Any]:
     """The table's description if it exists and matches the model; a clear error otherwise."""
     name = lab.settings.table_name
     if not table_exists(lab):
-        hint = (
-            " (the embedded engine starts empty: run `cruddur-lab walkthrough`, or keep "
-            "`cruddur-lab up` running in another terminal)"
-            if lab.is_embedded and lab.owns_services
-            else ""
-        )
-        raise TableMissing(f"table {name!r} does not exist: run `cruddur-lab schema-load`{hint}")
+        raise TableMissing(f"table {name!r} does not exist: {fix_for_missing_state(lab)}")
     description = describe(lab)
     problems = schema_differences(description)
     if problems:
