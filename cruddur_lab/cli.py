@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("up", "run the embedded services in the foreground for other programs to share")
     p.add_argument("--port", type=int, default=8000, help="DynamoDB/Cognito port (8000)")
     p.add_argument("--seed", action="store_true", help="schema-load, seed and cognito seed first")
+    p = add("lab", "JupyterLab on the notebooks, every kernel on one shared engine")
+    p.add_argument("--port", type=int, default=0, help="JupyterLab port (default: a free one)")
+    p.add_argument("--notebooks", default=None, help="notebooks folder (./notebooks)")
     p = add("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
     return parser
@@ -387,6 +390,13 @@ def cmd_cognito(args: argparse.Namespace) -> None:
 @command("up")
 def cmd_up(args: argparse.Namespace) -> int:
     from .up import serve
+
+    return serve(args, out)
+
+
+@command("lab")
+def cmd_lab(args: argparse.Namespace) -> int:
+    from .lab_server import serve
 
     return serve(args, out)
 

@@ -735,3 +735,256 @@ def test_cognito_user_without_preferred_username_is_reported_and_left_alone(seed
     assert set(after) == set(before)  # no row appeared for it
     assert sorted(report.updated) == sorted(before)  # every seed user got its sub
     assert all(value != "MOCK" for value in after.values())
+
+
+# --- the app's service layer (patterns A–D) -----------------------------------------------
+
+
+def setup_synced(lab: Any) -> None:
+    """Seeded, with the user pool made and every seed user's Cognito sub copied over, so
+    acting as a user writes nothing by itself."""
+    from cruddur_lab.cognito import seed_user_pool, update_cognito_user_ids
+
+    setup_seeded(lab)
+    update_cognito_user_ids(lab, seed_user_pool(lab))
+
+
+SETUPS["synced"] = setup_synced
+
+UNKNOWN_GROUP = "0f0f0f0f-0000-4000-8000-000000000000"
+#: Three people joined by two zero-width joiners: five code points, one visible emoji.
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+#: "é" as e + COMBINING ACUTE ACCENT: two code points, one visible letter.
+E_ACUTE = "e\u0301"
+
+
+def _send(text: Any, group: Any = SEED_GROUP_UUID, handle: str = "andrewbrown") -> Any:
+    def call(lab: Any) -> None:
+        from cruddur_lab import patterns
+
+        patterns.create_message(lab, patterns.caller_for_handle(lab, handle), group, text)
+
+    return call
+
+
+def _start(receiver: Any, text: Any = "hello", handle: str = "andrewbrown") -> Any:
+    def call(lab: Any) -> None:
+        from cruddur_lab import patterns
+
+        patterns.create_message_group(lab, patterns.caller_for_handle(lab, handle), receiver, text)
+
+    return call
+
+
+def _list(group: Any, handle: str = "andrewbrown", token: str | None = None) -> Any:
+    def call(lab: Any) -> None:
+        from cruddur_lab import patterns
+
+        caller = patterns.caller_for_handle(lab, handle)
+        patterns.list_messages(lab, caller, group, page_token=token)
+
+    return call
+
+
+def _groups(limit: Any = None, token: str | None = None) -> Any:
+    def call(lab: Any) -> None:
+        from cruddur_lab import patterns
+
+        caller = patterns.caller_for_handle(lab, "andrewbrown")
+        patterns.list_message_groups(lab, caller, limit=limit, page_token=token)
+
+    return call
+
+
+def _as_caller(cognito_user_id: str) -> Any:
+    def call(lab: Any) -> None:
+        from cruddur_lab import patterns
+
+        patterns.create_message(lab, cognito_user_id, SEED_GROUP_UUID, "hi")
+
+    return call
+
+
+#: (id, call, ServiceError code, a fragment the line must contain)
+SERVICE_CASES = [
+    ("empty message", _send(""), "message_blank", "empty"),
+    ("whitespace-only message", _send(" \t\n\u3000 "), "message_blank", "empty"),
+    ("no message at all (None)", _send(None), "message_blank", "empty"),
+    ("1,025 ASCII characters", _send("a" * 1025), "message_exceed_max_chars", "1025"),
+    ("1,025 emoji (4,100 bytes)", _send("\U0001f600" * 1025), "message_exceed_max_chars", "1025"),
+    (
+        "1,024 emoji and one letter",
+        _send("\U0001f600" * 1024 + "a"),
+        "message_exceed_max_chars",
+        "1025",
+    ),
+    (
+        "205 ZWJ families are 1,025 code points",
+        _send(FAMILY * 205),
+        "message_exceed_max_chars",
+        "1025",
+    ),
+    (
+        "513 combining é are 1,026 code points",
+        _send(E_ACUTE * 513),
+        "message_exceed_max_chars",
+        "1026",
+    ),
+    ("blank group uuid", _send("hi", group=""), "message_group_uuid_blank", "group"),
+    ("malformed group uuid", _send("hi", group="5ae290ed"), "invalid_message_group_uuid", "uuid"),
+    (
+        "SQL injection as a group uuid",
+        _send("hi", group=INJECTION),
+        "invalid_message_group_uuid",
+        "uuid",
+    ),
+    ("unknown group uuid (send)", _send("hi", group=UNKNOWN_GROUP), "not_a_member", UNKNOWN_GROUP),
+    ("unknown group uuid (list)", _list(UNKNOWN_GROUP), "not_a_member", UNKNOWN_GROUP),
+    ("not a member sends", _send("hi", handle="londo"), "not_a_member", "londo"),
+    ("not a member reads", _list(SEED_GROUP_UUID, handle="londo"), "not_a_member", "londo"),
+    ("blank receiver handle", _start(""), "receiver_handle_blank", "handle"),
+    ("whitespace receiver handle", _start("   "), "receiver_handle_blank", "handle"),
+    ("unknown receiver", _start("nobody"), "receiver_not_found", "nobody"),
+    ("SQL injection as a receiver", _start(INJECTION), "receiver_not_found", "DROP TABLE"),
+    ("messaging yourself", _start("andrewbrown"), "cannot_message_self", "andrewbrown"),
+    ("messaging yourself, padded", _start("  andrewbrown "), "cannot_message_self", "andrew"),
+    ("new group with an empty message", _start("londo", text=""), "message_blank", "empty"),
+    (
+        "new group with 1,025 characters",
+        _start("londo", text="x" * 1025),
+        "message_exceed_max_chars",
+        "1025",
+    ),
+    ("inbox limit 0", _groups(limit=0), "invalid_limit", "0"),
+    ("inbox limit -3", _groups(limit=-3), "invalid_limit", "-3"),
+    ("garbage page token", _groups(token="%%%not-base64"), "invalid_page_token", "token"),
+    (
+        "page token of another conversation",
+        _list(SEED_GROUP_UUID, token="eyJwayI6Ik1TRyN4Iiwic2siOiJ4In0="),
+        "invalid_page_token",
+        "another",
+    ),
+    ("caller MOCK", _as_caller("MOCK"), "caller_not_found", "MOCK"),
+    ("caller with an unknown sub", _as_caller("no-such-sub"), "caller_not_found", "no-such-sub"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "fragment"),
+    [case[1:] for case in SERVICE_CASES],
+    ids=[case[0] for case in SERVICE_CASES],
+)
+def test_service_bad_input_is_a_coded_line_and_writes_nothing(call, code, fragment, lab):
+    from cruddur_lab.errors import ServiceError
+
+    setup_synced(lab)
+    before = snapshot(lab)
+    with pytest.raises(ServiceError) as raised:
+        call(lab)
+    assert raised.value.code == code
+    message = str(raised.value)
+    assert "\n" not in message
+    assert fragment in message
+    assert snapshot(lab) == before
+    assert "users" in before["pg_tables"] and snapshot(lab)["pg_tables"] == before["pg_tables"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * MAX_MESSAGE_CHARS,
+        "\U0001f600" * MAX_MESSAGE_CHARS,
+        FAMILY * 204 + "abcd",
+        E_ACUTE * 512,
+        "é" * MAX_MESSAGE_CHARS,  # precomposed: one code point, two bytes
+    ],
+    ids=["1,024 ASCII", "1,024 emoji", "204 families + 4", "512 combining é", "1,024 é"],
+)
+def test_messages_at_the_limit_are_stored_exactly(text, lab):
+    """The positive boundary: 1,024 code points, whatever their byte length, round-trip."""
+    from cruddur_lab import patterns
+
+    setup_synced(lab)
+    caller = patterns.caller_for_handle(lab, "andrewbrown")
+    sent = patterns.create_message(lab, caller, SEED_GROUP_UUID, text)
+    stored = lab.table.get_item(Key={"pk": f"MSG#{SEED_GROUP_UUID}", "sk": sent.created_at})
+    assert stored["Item"]["message"] == text
+    assert len(stored["Item"]["message"]) == MAX_MESSAGE_CHARS
+
+
+CLI_SERVICE_CASES = [
+    (
+        "send empty",
+        ["messages", "send", SEED_GROUP_UUID, "", "--as", "andrewbrown"],
+        "message_blank",
+    ),
+    (
+        "send 1,025 characters",
+        ["messages", "send", SEED_GROUP_UUID, "z" * 1025, "--as", "andrewbrown"],
+        "message_exceed_max_chars",
+    ),
+    (
+        "send 1,025 emoji",
+        ["messages", "send", SEED_GROUP_UUID, "\U0001f389" * 1025, "--as", "bayko"],
+        "message_exceed_max_chars",
+    ),
+    (
+        "send to a malformed group",
+        ["messages", "send", "nope", "hi", "--as", "andrewbrown"],
+        "invalid_message_group_uuid",
+    ),
+    (
+        "send to an unknown group",
+        ["messages", "send", UNKNOWN_GROUP, "hi", "--as", "andrewbrown"],
+        "not_a_member",
+    ),
+    ("read as a non-member", ["messages", "list", "--as", "londo"], "not_a_member"),
+    (
+        "start with yourself",
+        ["messages", "start", "bayko", "hi", "--as", "bayko"],
+        "cannot_message_self",
+    ),
+    (
+        "start with nobody",
+        ["messages", "start", "nobody", "hi", "--as", "andrewbrown"],
+        "receiver_not_found",
+    ),
+    (
+        "start with an injection",
+        ["messages", "start", INJECTION, "hi", "--as", "andrewbrown"],
+        "receiver_not_found",
+    ),
+    ("inbox --limit 0", ["groups", "list", "--as", "andrewbrown", "--limit", "0"], "invalid_limit"),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [case[1:] for case in CLI_SERVICE_CASES],
+    ids=[case[0] for case in CLI_SERVICE_CASES],
+)
+def test_cli_service_bad_input_names_its_code(argv, code, lab, services, tmp_path):
+    setup_synced(lab)
+    before = snapshot(lab)
+    state = str(tmp_path / "up.json")
+    attach_state(state, services)
+    result = run_cli(argv, clean_environment(CRUDDUR_LAB_STATE=state))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == ""
+    assert only_error_line(result.stderr).startswith(f"cruddur-lab: error: {code}: ")
+    assert snapshot(lab) == before
+
+
+def test_cli_acting_as_an_unknown_handle_is_one_line(lab, services, tmp_path):
+    setup_synced(lab)
+    before = snapshot(lab)
+    state = str(tmp_path / "up.json")
+    attach_state(state, services)
+    result = run_cli(
+        ["messages", "list", "--as", "nobody"], clean_environment(CRUDDUR_LAB_STATE=state)
+    )
+    assert result.returncode == 1
+    assert only_error_line(result.stderr) == (
+        "cruddur-lab: error: no user with handle 'nobody': run `cruddur-lab seed` or check the name"
+    )
+    assert snapshot(lab) == before
