@@ -31,8 +31,17 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
         )
     stop = threading.Event()
     with open_lab(args, attach=False, port=args.port) as lab:
+        if not lab.owns_services:
+            raise ConfigError(
+                f"`up` starts its own services, but AWS_ENDPOINT_URL points at "
+                f"{lab.settings.endpoint_url}: unset AWS_ENDPOINT_URL first"
+            )
         if args.seed:
             _seed_everything(lab, out)
+        # From here on Ctrl-C means "stop cleanly": a client that saw the state file or the
+        # export lines may signal at once, before the stream processor has started.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
         settings_module.write_state(
             state_file,
             {
@@ -46,8 +55,6 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
         for line in startup_lines(lab):
             out(line)
         _start_stream_processor(lab, out)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
         stop.wait()
         out("stopping: services shut down, temporary data removed")
     return 0

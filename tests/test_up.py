@@ -1,0 +1,200 @@
+"""`cruddur-lab up`: shared embedded services other processes attach to, removed on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+UP_TIMEOUT = 120
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CRUDDUR_")) and key != "CONNECTION_URL"
+    }
+    env.update(CRUDDUR_LAB_STATE=str(tmp_path / "up.json"), TMPDIR=str(tmp_path), **extra)
+    return env
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cruddur_lab.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=UP_TIMEOUT,
+    )
+
+
+class Up:
+    """A running `cruddur-lab up` whose stdout is read line by line in the background."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cruddur_lab.cli", "up", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def read_until(self, prefix: str) -> list[str]:
+        seen: list[str] = []
+        while True:
+            line = self.lines.get(timeout=UP_TIMEOUT)
+            if line is None:
+                raise AssertionError(f"up ended early: {seen} {self.process.stderr.read()}")
+            seen.append(line)
+            if line.startswith(prefix):
+                return seen
+
+    def stop(self) -> tuple[int, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=UP_TIMEOUT)
+        return code, self.process.stderr.read()
+
+
+@pytest.fixture
+def up_with_seed(tmp_path):
+    port = free_port()
+    env = clean_env(tmp_path, CRUDDUR_NOW="2026-03-01T12:00:00+00:00")
+    running = Up(env, "--port", str(port), "--seed")
+    yield running, env, port
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.wait()
+
+
+def exports(lines: list[str]) -> dict[str, str]:
+    found = {}
+    for line in lines:
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            found[name] = value.strip("'")
+    return found
+
+
+def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, tmp_path):
+    up, env, port = up_with_seed
+    lines = up.read_until("stream processor: ")
+    assert lines[:3] == [
+        "table 'cruddur-messages' created",
+        "users inserted: 6; messages written: 100 (already there: 0); group rows written: 2",
+        lines[2],
+    ]
+    assert lines[2].startswith("user pool ") and lines[2].endswith(" seeded")
+    assert lines[3] == "cruddur-lab up: embedded (private, fresh: moto + embedded PostgreSQL)"
+    exported = exports(lines)
+    assert exported["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
+    assert exported["DDB_MESSAGE_TABLE"] == "cruddur-messages"
+    assert exported["CONNECTION_URL"].startswith("postgresql://")
+    assert "press Ctrl-C to stop" in lines
+
+    state_file = tmp_path / "up.json"
+    state = json.loads(state_file.read_text())
+    assert state["pid"] == up.process.pid
+    assert state["endpoint_url"] == exported["AWS_ENDPOINT_URL"]
+    assert state["connection_url"] == exported["CONNECTION_URL"]
+    assert len(list(tmp_path.glob("cruddur-lab-pg-*"))) == 1
+
+    # Our own commands find it through the state file and see the same data.
+    loaded = cli(env, "schema-load")
+    assert (loaded.returncode, loaded.stdout, loaded.stderr) == (
+        0,
+        "table 'cruddur-messages' already exists; nothing changed\n",
+        "",
+    )
+    assert cli(env, "list-tables").stdout == "cruddur-messages\n"
+    assert "Count 102, ScannedCount 102, pages 1" in cli(env, "scan").stdout.splitlines()
+
+    # The bootcamp's way: the exported variables, read by plain boto3 and psycopg.
+    import boto3
+    import psycopg
+
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=exported["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    assert dynamodb.list_tables()["TableNames"] == ["cruddur-messages"]
+    with psycopg.connect(exported["CONNECTION_URL"]) as conn:
+        handles = [row[0] for row in conn.execute("SELECT handle FROM users ORDER BY handle")]
+    assert handles[:3] == ["andrewbrown", "bayko", "delenn"]
+
+    # A second `up` on the same state file refuses to start.
+    second = cli(env, "up", "--port", str(free_port()))
+    assert (second.returncode, second.stdout) == (2, "")
+    assert second.stderr == (
+        f"cruddur-lab: error: an `up` is already running (pid {up.process.pid}) at "
+        f"http://127.0.0.1:{port}: stop it first (Ctrl-C in its terminal)\n"
+    )
+
+    code, stderr = up.stop()
+    assert code == 0, stderr
+    assert up.read_until("stopping") == ["stopping: services shut down, temporary data removed"]
+    assert not state_file.exists()
+    assert not list(tmp_path.glob("cruddur-lab-pg-*"))
+
+
+def test_after_up_stops_commands_start_fresh_again(tmp_path):
+    env = clean_env(tmp_path)
+    up = Up(env, "--port", str(free_port()))
+    try:
+        up.read_until("press Ctrl-C to stop")
+        assert cli(env, "schema-load").stdout == "table 'cruddur-messages' created\n"
+    finally:
+        code, stderr = up.stop()
+    assert code == 0, stderr
+    assert cli(env, "list-tables").stdout == "(no tables)\n"
+
+
+def test_up_on_a_busy_port_is_one_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = cli(clean_env(tmp_path), "up", "--port", str(port))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"cruddur-lab: error: cannot listen on 127.0.0.1:{port} (Address already in use): "
+        "choose another --port or stop what uses it\n"
+    )
+    assert not (tmp_path / "up.json").exists()
+
+
+def test_up_refuses_to_run_beside_a_foreign_endpoint(tmp_path):
+    env = clean_env(tmp_path, AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    done = cli(env, "up", "--port", str(free_port()))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "cruddur-lab: error: `up` starts its own services, but AWS_ENDPOINT_URL points at "
+        "http://127.0.0.1:9: unset AWS_ENDPOINT_URL first\n"
+    )
