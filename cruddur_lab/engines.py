@@ -274,6 +274,12 @@ class Lab:
                 self._session = boto3.session.Session(profile_name=self.settings.profile)
             else:
                 self._session = boto3.session.Session()
+            if self.settings.engine != "aws":
+                # Looking for credentials must not probe the EC2/ECS metadata services
+                # (169.254.169.254 and friends): off this machine, and a second's wait each.
+                resolver = self._session._session.get_component("credential_provider")
+                for name in ("iam-role", "container-role"):
+                    resolver.remove(name)
         return self._session
 
     def _guard(self, client: Any) -> Any:
@@ -482,22 +488,8 @@ def _still_connected(conn: Any) -> bool:
 
 
 def _redact(url: str) -> str:
-    """The URL without its password, for error messages.
-
-    Covers ``user:secret@host``, ``?password=secret`` and the ``key=value`` form.
-    """
-    import re
-
-    url = re.sub(r"(password\s*=\s*)('[^']*'|[^\s&]+)", r"\1***", url, flags=re.IGNORECASE)
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return url
-    if password:
-        netloc = parts.netloc.replace(f":{password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
-    return url
+    """The URL without its password, for error messages."""
+    return settings_module.redact_url(url)
 
 
 # --- the engine registry ------------------------------------------------------------------

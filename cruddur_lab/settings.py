@@ -9,9 +9,10 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .model import TABLE_NAME
@@ -42,6 +43,13 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        # A notebook that shows lab.settings must not show the Postgres password.
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.connection_url:
+            shown["connection_url"] = redact_url(self.connection_url)
+        return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
 
 def resolve(
@@ -106,6 +114,20 @@ def resolve(
         engine_chosen=engine_chosen,
         state_file=str(state_path(env)),
     )
+
+
+def redact_url(url: str) -> str:
+    """``url`` without its password: ``user:***@host``, ``?password=***``, ``password=***``."""
+    url = re.sub(r"(password\s*=\s*)('[^']*'|[^\s&]+)", r"\1***", url, flags=re.IGNORECASE)
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    if password:
+        netloc = parts.netloc.replace(f":{password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url
 
 
 def check_table_name(name: str) -> str:
