@@ -99,3 +99,141 @@ def format_capacity(reported: float | None, estimated: float, *, engine_is_aws: 
 def format_mapping(values: Mapping[str, Any]) -> str:
     width = max((len(k) for k in values), default=0)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in values.items())
+
+
+# --- HTML views for JupyterLab ----------------------------------------------------------------
+# Rich output where a person would rather look than read. Each view is an object that
+# JupyterLab shows as HTML (``_repr_html_``) and everything else (papermill's text, nbval,
+# a terminal) as the fixed-width text above. Both are pure functions of the items: no ids,
+# no timestamps, so stored outputs stay byte-stable. Styles are inline attributes because
+# JupyterLab drops <style> blocks from notebooks it does not trust.
+
+_PARTITION_STYLE = "text-align:left;background:#e8eef7;border-top:2px solid #4a6fa5"
+_CELL_STYLE = "text-align:left;font-family:monospace"
+#: HTML cells have room for more than a terminal column; the full value is in the tooltip.
+HTML_MAX_WIDTH = 60
+
+
+def _html_cell(tag: str, value: Any, max_width: int, style: str = _CELL_STYLE) -> str:
+    import html
+
+    text = "" if value is None else str(value)
+    shown = html.escape(shorten(text, max_width))
+    title = f' title="{html.escape(text, quote=True)}"' if shown != html.escape(text) else ""
+    return f'<{tag} style="{style}"{title}>{shown}</{tag}>'
+
+
+def _html_head(columns: Sequence[str]) -> str:
+    import html
+
+    cells = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in columns)
+    return f"<thead><tr>{cells}</tr></thead>"
+
+
+def _html_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], max_width: int) -> str:
+    return "".join(
+        "<tr>" + "".join(_html_cell("td", row.get(c), max_width) for c in columns) + "</tr>"
+        for row in rows
+    )
+
+
+def _partition_label(pk: str, count: int) -> str:
+    """``GRP#… (2 items, group rows)``: the key, its size and what kind of rows it holds."""
+    import html
+
+    from .model import parse_pk
+
+    try:
+        kind = {"group": "a user's inbox: group rows", "message": "a conversation: messages"}[
+            parse_pk(pk)[0]
+        ]
+    except ValueError:
+        kind = "not a cruddur key"
+    plural = "s" if count != 1 else ""
+    return f"<code>pk = {html.escape(pk)}</code> &nbsp;({count} item{plural}; {kind})"
+
+
+def items_table_html(
+    items: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    max_width: int = HTML_MAX_WIDTH,
+) -> str:
+    """Items as one plain HTML table, in the order given (a query result, say)."""
+    if not items:
+        return "<p><em>(no rows)</em></p>"
+    shown = item_columns(items, columns)
+    body = _html_rows(items, shown, max_width)
+    return f'<table class="cruddur-items">{_html_head(shown)}<tbody>{body}</tbody></table>'
+
+
+def items_html(
+    items: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    max_width: int = HTML_MAX_WIDTH,
+) -> str:
+    """Items grouped into item collections: one band per partition key, rows in ``sk`` order.
+
+    One ``<tbody>`` per collection, headed by a full-width row naming the ``pk``, so the
+    partitions of a single-table design are visible at a glance.
+    """
+    if not items:
+        return "<p><em>(no items)</em></p>"
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for item in sorted(items, key=lambda i: (i["pk"], i["sk"])):
+        groups.setdefault(item["pk"], []).append(item)
+    shown = [c for c in item_columns(items, columns) if c != "pk"]
+    bodies = "".join(
+        '<tbody class="cruddur-partition">'
+        f'<tr><th colspan="{len(shown)}" style="{_PARTITION_STYLE}">'
+        f"{_partition_label(pk, len(rows))}</th></tr>"
+        f"{_html_rows(rows, shown, max_width)}</tbody>"
+        for pk, rows in groups.items()
+    )
+    summary = (
+        f'<caption style="caption-side:top;text-align:left">{len(items)} item'
+        f"{'s' if len(items) != 1 else ''} in {len(groups)} item collection"
+        f"{'s' if len(groups) != 1 else ''}</caption>"
+    )
+    return f'<table class="cruddur-items">{summary}{_html_head(shown)}{bodies}</table>'
+
+
+class ItemCollections:
+    """Items shown by partition: an HTML table in JupyterLab, fixed-width text elsewhere.
+
+    Usage, as the last line of a notebook cell: ``ItemCollections(scan(lab).items)``.
+    """
+
+    def __init__(
+        self,
+        items: Sequence[Mapping[str, Any]],
+        columns: Sequence[str] | None = None,
+        *,
+        max_width: int = 40,
+    ) -> None:
+        self.items = list(items)
+        self.columns = columns
+        self.max_width = max_width
+
+    def _repr_html_(self) -> str:
+        return items_html(self.items, self.columns, max_width=max(self.max_width, HTML_MAX_WIDTH))
+
+    def __repr__(self) -> str:
+        return format_item_collections(self.items, self.columns, max_width=self.max_width)
+
+    __str__ = __repr__
+
+
+class ItemTable(ItemCollections):
+    """Items in the order given (no grouping): HTML in JupyterLab, text elsewhere."""
+
+    def _repr_html_(self) -> str:
+        return items_table_html(
+            self.items, self.columns, max_width=max(self.max_width, HTML_MAX_WIDTH)
+        )
+
+    def __repr__(self) -> str:
+        return format_items(self.items, self.columns, max_width=self.max_width)
+
+    __str__ = __repr__
