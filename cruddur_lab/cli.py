@@ -101,6 +101,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("lab", "JupyterLab on the notebooks, every kernel on one shared engine")
     p.add_argument("--port", type=int, default=0, help="JupyterLab port (default: a free one)")
     p.add_argument("--notebooks", default=None, help="notebooks folder (./notebooks)")
+    p = add("run", "run the notebooks headless (papermill) on one shared engine")
+    p.add_argument("notebooks", nargs="*", help="notebooks to run: name or number (all)")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="a notebook parameter, e.g. -p messages 500 (repeatable)",
+    )
+    p.add_argument("--output", default="output", help="folder for executed copies (output)")
+    p.add_argument(
+        "--keep-data", action="store_true", help="let notebooks build on each other's data"
+    )
+    p.add_argument("--timeout", type=int, default=300, help="seconds per cell (300)")
+    p = add("notebooks", "keep the stored notebooks clean and their outputs current")
+    p.add_argument("action", choices=("refresh", "check"), help="refresh outputs, or check")
+    p.add_argument("notebooks", nargs="*", help="notebooks: name or number (all)")
     p = add("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
     return parser
@@ -407,6 +425,62 @@ def cmd_walkthrough(args: argparse.Namespace) -> None:
 
     with open_lab(args) as lab:
         walkthrough(lab, out, messages=_positive(args.messages, "--messages"))
+
+
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import runner
+    from .notebooks import discover
+    from .settings import resolve
+
+    notebooks = discover(args.notebooks)
+    parameters = runner.parameters_from(args.parameter)
+    # Engine options that notebooks take as parameters rather than from the environment.
+    for option, name in (("table_name", "table_name"), ("now", "now")):
+        if hasattr(args, option):
+            parameters.setdefault(name, getattr(args, option))
+    settings = resolve(
+        getattr(args, "engine", None),
+        **{
+            key: getattr(args, key)
+            for key in ("endpoint_url", "connection_url", "table_name", "region", "profile")
+            if hasattr(args, key)
+        },
+    )
+    output = Path(args.output)
+    results = runner.run(
+        notebooks,
+        settings,
+        parameters=parameters,
+        output=output,
+        keep_data=args.keep_data,
+        timeout=_positive(args.timeout, "--timeout"),
+        out=out,
+    )
+    out()
+    out(runner.summary(results, output))
+    return 0 if all(result.ok for result in results) else 1
+
+
+@command("notebooks")
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from .notebooks import discover, problems, refresh
+
+    notebooks = discover(args.notebooks)
+    if args.action == "refresh":
+        for notebook, changed in refresh(notebooks):
+            out(f"{notebook.name}: {'refreshed' if changed else 'unchanged'}")
+        return 0
+    failing = 0
+    for notebook in notebooks:
+        found = problems(nbformat.read(notebook, as_version=4))
+        failing += bool(found)
+        out(f"{notebook.name}: {'clean' if not found else '; '.join(found)}")
+    return 1 if failing else 0
 
 
 def _positive(value: int, flag: str, minimum: int = 1) -> int:

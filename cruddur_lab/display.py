@@ -101,6 +101,41 @@ def format_mapping(values: Mapping[str, Any]) -> str:
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in values.items())
 
 
+def format_gsi_view(
+    items: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *, max_width: int = 40
+) -> str:
+    """The same items as the sparse GSI sees them: only rows with ``message_group_uuid``,
+    grouped by it, in sort-key order. Message rows have no such attribute and are absent."""
+    from .model import GSI_PARTITION_KEY, GSI_SORT_KEY
+
+    indexed = [item for item in items if item.get(GSI_PARTITION_KEY)]
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for item in sorted(indexed, key=lambda i: (i[GSI_PARTITION_KEY], i[GSI_SORT_KEY], i["pk"])):
+        groups.setdefault(item[GSI_PARTITION_KEY], []).append(item)
+    shown = [c for c in item_columns(indexed, columns) if c != GSI_PARTITION_KEY]
+    shown.sort(key=lambda c: c != GSI_SORT_KEY)  # the index's sort key first
+    blocks = [
+        f"{GSI_PARTITION_KEY} = {key}  ({len(rows)} item{'s' if len(rows) != 1 else ''})\n"
+        + format_table(rows, shown, max_width=max_width)
+        for key, rows in groups.items()
+    ]
+    left_out = len(items) - len(indexed)
+    footer = f"\n\n({left_out} item(s) without {GSI_PARTITION_KEY} are not in the index)"
+    return ("\n\n".join(blocks) if blocks else "(no items in the index)") + (
+        footer if left_out else ""
+    )
+
+
+def format_read_summary(result: Any, *, engine_is_aws: bool) -> str:
+    """Count, ScannedCount and pages of a ``ReadResult``, then its capacity figures."""
+    return (
+        f"Count {result.count}, ScannedCount {result.scanned_count}, pages {result.pages}\n"
+        + format_capacity(
+            result.reported_capacity, result.estimated_capacity, engine_is_aws=engine_is_aws
+        )
+    )
+
+
 # --- HTML views for JupyterLab ----------------------------------------------------------------
 # Rich output where a person would rather look than read. Each view is an object that
 # JupyterLab shows as HTML (``_repr_html_``) and everything else (papermill's text, nbval,

@@ -1,0 +1,280 @@
+"""``cruddur-lab run``: every notebook (or a selection) headless with papermill, on one engine.
+
+The runner starts the embedded services once (or uses the configured endpoint or AWS) and
+hands them to each notebook's kernel through the kernel's environment. Kernels are
+subprocesses that reach moto and Postgres over loopback. On the runner's own embedded
+engine the data is emptied before each notebook, so each executed copy shows what the
+stored notebook shows; ``keep_data`` lets the notebooks build on each other instead (that is
+always the case on an endpoint or AWS, where nothing is ever deleted by the runner).
+
+Executed copies go to an output folder, never over the sources. A failure is reported with
+the failing cell; the run goes on with the next notebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import settings as settings_module
+from .errors import InvalidArgument
+from .notebooks import ENGINE_VARIABLES, KERNEL_ARGUMENTS, KERNEL_NAME, kernel_environment
+from .settings import Settings
+
+
+@dataclass
+class NotebookRun:
+    """The outcome of one notebook."""
+
+    name: str
+    ok: bool
+    seconds: float
+    output: Path
+    #: ``In [n] `first line`: Error: message`` when the notebook failed.
+    failure: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "FAILED"
+
+
+def parse_value(text: str) -> Any:
+    """A ``-p`` value as papermill's CLI reads it: None, bool, int, float, else the string."""
+    special = {"None": None, "True": True, "False": False}
+    if text in special:
+        return special[text]
+    for kind in (int, float):
+        with contextlib.suppress(ValueError):
+            return kind(text)
+    return text
+
+
+def parameters_from(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, value in pairs or ():
+        if not name.isidentifier():
+            raise InvalidArgument(f"parameter name {name!r} is not a Python identifier")
+        values[name] = parse_value(value)
+    return values
+
+
+def check_output_folder(output: Path, notebooks: Sequence[Path]) -> None:
+    """Executed copies must never land on top of a source notebook."""
+    target = output.resolve()
+    for notebook in notebooks:
+        if notebook.resolve().parent == target:
+            raise InvalidArgument(
+                f"--output {output} is where {notebook.name} lives: choose another folder "
+                "(executed copies never overwrite the sources)"
+            )
+
+
+# --- the shared engine --------------------------------------------------------------------
+
+
+class SharedEngine:
+    """The services every kernel of a run uses, and the environment that leads kernels there."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.services: Any = None
+        self.environment: dict[str, str] = {}
+        self._state_dir: str | None = None
+
+    def start(self) -> SharedEngine:
+        settings = self.settings
+        if settings.engine == "embedded" and not settings_module.read_state(settings.state_file):
+            from .engines import EmbeddedServices
+
+            self.services = EmbeddedServices(postgres=not settings.connection_url).start()
+            self._state_dir = tempfile.mkdtemp(prefix="cruddur-lab-run-")
+            state = Path(self._state_dir) / "up.json"
+            # The same record `cruddur-lab up` writes: kernels attach to it as "embedded".
+            settings_module.write_state(
+                state,
+                {
+                    "pid": os.getpid(),
+                    "endpoint_url": self.services.endpoint_url,
+                    "connection_url": settings.connection_url or self.services.connection_url,
+                    "table_name": settings.table_name,
+                },
+            )
+            self.environment["CRUDDUR_LAB_STATE"] = str(state)
+        elif settings.engine == "embedded":
+            self.environment["CRUDDUR_LAB_STATE"] = str(settings.state_file)
+        else:
+            self.environment["CRUDDUR_ENGINE"] = settings.engine
+            for name, value in (
+                ("AWS_ENDPOINT_URL", settings.endpoint_url),
+                ("CONNECTION_URL", settings.connection_url),
+                ("AWS_REGION", settings.region),
+                ("AWS_PROFILE", settings.profile),
+                ("AWS_COGNITO_USER_POOL_ID", settings.user_pool_id),
+            ):
+                if value:
+                    self.environment[name] = value
+        if settings.connection_url:
+            self.environment["CONNECTION_URL"] = settings.connection_url
+        return self
+
+    @property
+    def owned(self) -> bool:
+        """True when this run started the services (its data may be emptied)."""
+        return self.services is not None
+
+    def describe(self) -> str:
+        if self.owned:
+            return "embedded (started for this run: moto + embedded PostgreSQL)"
+        if self.settings.engine == "embedded":
+            return "embedded (the running `cruddur-lab up`)"
+        if self.settings.engine == "endpoint":
+            return f"endpoint ({self.settings.endpoint_url})"
+        return f"aws ({self.settings.region})"
+
+    def empty(self) -> None:
+        """Forget every table, stream and user pool, and the users database if it is ours."""
+        if self.services.with_postgres:
+            self.services.reset()
+            return
+        request = urllib.request.Request(
+            f"{self.services.endpoint_url}/moto-api/reset", method="POST"
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def stop(self) -> None:
+        if self.services is not None:
+            self.services.stop()
+            self.services = None
+        if self._state_dir:
+            import shutil
+
+            shutil.rmtree(self._state_dir, ignore_errors=True)
+            self._state_dir = None
+
+    def __enter__(self) -> SharedEngine:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet_papermill() -> Iterator[None]:
+    """papermill and nbclient log every step; the runner prints its own progress instead."""
+    loggers = [logging.getLogger(name) for name in ("papermill", "nbclient", "traitlets")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def describe_failure(error: Exception) -> str:
+    """One line naming the failing cell: ``In [4] `1 / 0`: ZeroDivisionError: ...``."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(error, PapermillExecutionError):
+        first = next((line for line in error.source.splitlines() if line.strip()), "")
+        message = (error.evalue or "").strip().splitlines()
+        return (
+            f"In [{error.exec_count}] `{first.strip()[:60]}`: {error.ename}: "
+            f"{message[0] if message else ''}".rstrip(": ")
+        )
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[-1] if text else ''}".rstrip(": ")
+
+
+def run_notebook(
+    notebook: Path, output: Path, parameters: Mapping[str, Any], *, timeout: int
+) -> NotebookRun:
+    import papermill
+
+    target = output / notebook.name
+    started = time.perf_counter()
+    failure = None
+    try:
+        with _quiet_papermill(), open(os.devnull, "w") as sink:
+            papermill.execute_notebook(
+                str(notebook),
+                str(target),
+                parameters=dict(parameters),
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                log_output=False,
+                stderr_file=sink,
+                cwd=str(notebook.parent),
+                execution_timeout=timeout,
+                extra_arguments=KERNEL_ARGUMENTS,
+            )
+    except Exception as error:  # a failed notebook is a result, not a crash of the run
+        failure = describe_failure(error)
+    return NotebookRun(
+        name=notebook.stem,
+        ok=failure is None,
+        seconds=time.perf_counter() - started,
+        output=target,
+        failure=failure,
+    )
+
+
+def run(
+    notebooks: Sequence[Path],
+    settings: Settings,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    output: Path = Path("output"),
+    keep_data: bool = False,
+    timeout: int = 300,
+    out: Callable[[str], None] = print,
+) -> list[NotebookRun]:
+    """Run ``notebooks`` in order on one shared engine; print progress; return the outcomes."""
+    check_output_folder(output, notebooks)
+    output.mkdir(parents=True, exist_ok=True)
+    results: list[NotebookRun] = []
+    with SharedEngine(settings) as engine:
+        out(f"engine: {engine.describe()}")
+        if parameters:
+            out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
+        remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
+        with kernel_environment(engine.environment, remove):
+            for number, notebook in enumerate(notebooks, start=1):
+                if engine.owned and not keep_data and number > 1:
+                    engine.empty()
+                prefix = f"[{number}/{len(notebooks)}] {notebook.stem}"
+                result = run_notebook(notebook, output, parameters or {}, timeout=timeout)
+                line = f"{prefix}: {result.status} ({result.seconds:.1f} s)"
+                out(line if result.ok else f"{line}: {result.failure}")
+                results.append(result)
+    return results
+
+
+def summary(results: Sequence[NotebookRun], output: Path) -> str:
+    from .display import format_table
+
+    rows = [
+        {"notebook": r.name, "status": r.status, "seconds": f"{r.seconds:.1f}"} for r in results
+    ]
+    failed = [r for r in results if not r.ok]
+    total = sum(r.seconds for r in results)
+    lines = [format_table(rows, ("notebook", "status", "seconds"))]
+    lines.append(
+        f"{len(results)} notebooks: {len(results) - len(failed)} ok, {len(failed)} failed, "
+        f"{total:.1f} s; executed copies in {output}/"
+    )
+    lines += [f"{r.name} failed at {r.failure} (see {r.output})" for r in failed]
+    return "\n".join(lines)

@@ -1,0 +1,120 @@
+# %% [markdown]
+# # 02 · seed: users in Postgres, a conversation in DynamoDB
+#
+# ## Aim
+#
+# Seed the users database and the seed conversation between andrewbrown and bayko, see
+# which items a seed writes, and prove that seeding twice changes nothing (the bootcamp's
+# seed added another hundred messages on every run).
+#
+# ## Theory
+#
+# The seed writes, in this order:
+#
+# 1. the seed users into Postgres `public.users` (with `cognito_user_id = 'MOCK'`);
+# 2. `messages` message rows under `MSG#<seed group>`, one minute apart, ending just before
+#    `now`, 25 per `BatchWriteItem` (its limit), re-sending any `UnprocessedItems`;
+# 3. one group row per participant, pointing at the newest message.
+#
+# Message ids derive from the group and the message's position, so a second run knows
+# which messages exist and writes only missing ones.
+
+# %% tags=["parameters"]
+engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
+now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+table_name = "cruddur-messages"
+messages = 100  # messages in the seed conversation
+reset = False  # True drops the table first; nothing is ever deleted unless you ask
+
+# %%
+from cruddur_lab import Lab, model
+from cruddur_lab.display import format_items, format_table
+from cruddur_lab.reads import scan
+from cruddur_lab.schema import drop, schema_load
+from cruddur_lab.seed import BATCH_SIZE, seed
+from cruddur_lab.trace import recording
+from cruddur_lab.usersdb import list_users
+
+print("seed group:", model.SEED_GROUP_UUID, "between", " and ".join(model.SEED_GROUP_HANDLES))
+print("messages per BatchWriteItem:", BATCH_SIZE)
+
+# %% [markdown]
+# ## Practice
+
+# %%
+lab = Lab.open(engine, table_name=table_name, now=now)
+if reset:
+    drop(lab, yes=True)
+print(schema_load(lab))
+
+# %% [markdown]
+# The first run. We record the DynamoDB requests it makes to count the batches.
+
+# %%
+with recording(lab, ["BatchWriteItem", "TransactWriteItems"]) as calls:
+    first = seed(lab, messages=messages)
+print(first)
+print("BatchWriteItem requests:", sum(c.operation == "BatchWriteItem" for c in calls))
+
+# %% [markdown]
+# The users, as the app will look them up. Their uuids are stable (derived from the
+# handle), so the partition keys below are the same on every run. Nobody is synced with
+# Cognito yet: that is notebook 05.
+
+# %%
+users = list_users(lab)
+rows = [{**u.__dict__, "synced with Cognito": u.cognito_user_id != "MOCK"} for u in users]
+print(format_table(rows, ("handle", "display_name", "uuid", "synced with Cognito")))
+
+# %% [markdown]
+# The second run must write nothing: same users, same message ids, same times.
+
+# %%
+second = seed(lab, messages=messages)
+print(second)
+
+# %% [markdown]
+# The newest three messages and both group rows. Each group row's `sk` and `message` are
+# those of the newest message: that is what an inbox shows.
+
+# %%
+items = scan(lab).items
+seed_messages = [i for i in items if i["pk"] == model.message_pk(model.SEED_GROUP_UUID)]
+group_rows = [i for i in items if i.get("message_group_uuid") == model.SEED_GROUP_UUID]
+print(format_items(seed_messages[-3:], ("sk", "user_handle", "message"), max_width=60))
+print()
+print(format_items(group_rows, ("pk", "sk", "user_handle", "message")))
+
+# %% [markdown]
+# ## Check
+
+# %%
+assert second.changed is False and second.messages_existing == messages
+assert len(seed_messages) == messages
+assert len(group_rows) == 2
+assert all(row["sk"] == seed_messages[-1]["sk"] for row in group_rows)
+assert {row["user_handle"] for row in group_rows} == set(model.SEED_GROUP_HANDLES)
+print("checks passed")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. How many `BatchWriteItem` requests does a seed of 1,000 messages need at least?
+# 2. Delete one seed message with `lab.table.delete_item(Key=...)` and seed again. What
+#    does the report say?
+# 3. Why are the seed's timestamps computed from `now` minus the message count rather than
+#    from the real time?
+#
+# <details><summary>Solutions</summary>
+#
+# 1. 40: 25 items per request. More if DynamoDB returns `UnprocessedItems` under throttling.
+# 2. `key = {"pk": seed_messages[0]["pk"], "sk": seed_messages[0]["sk"]}` then
+#    `lab.table.delete_item(Key=key)`; the next `seed(lab)` reports `messages written: 1
+#    (already there: 99)`: only the missing row comes back, at its old time.
+# 3. The pinned clock makes every run produce the same keys, so outputs (and tests) are
+#    stable; with `now = "real"` the seed is anchored to the real time instead.
+#
+# </details>
+
+# %%
+lab.close()

@@ -1,0 +1,130 @@
+# %% [markdown]
+# # 08 · Pattern C: send a message in an existing conversation
+#
+# ## Aim
+#
+# Send a message as a signed-in user with the service for Pattern C, see the one item it
+# writes, and see what it deliberately leaves to Pattern E. Meet the validation errors the
+# bootcamp answered with a 500.
+#
+# ## Theory
+#
+# A message is one `PutItem` of a message row: `pk = MSG#<group>`, `sk` = the time it was
+# sent, `message_uuid` a new id, and the sender's uuid, handle and display name. The write
+# is conditional (`attribute_not_exists(pk)`), so two messages in the same microsecond
+# never overwrite each other. The group rows (the inboxes) are **not** touched here: on AWS
+# a Lambda on the table's stream moves them (notebook 10).
+#
+# The bootcamp's `create_message` returned the *sender's user uuid* where the message's
+# uuid belonged; here the answer carries the message's own uuid.
+
+# %% tags=["parameters"]
+engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
+now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+table_name = "cruddur-messages"
+messages = 100  # messages in the seed conversation
+reset = False  # True drops the table first; nothing is ever deleted unless you ask
+
+# %%
+from cruddur_lab import Lab, ServiceError, model
+from cruddur_lab.display import format_items, format_mapping
+from cruddur_lab.notebooks import prepare
+from cruddur_lab.patterns import caller_for_handle, create_message, list_messages
+from cruddur_lab.reads import list_conversations
+from cruddur_lab.trace import format_calls, recording
+
+group = model.SEED_GROUP_UUID
+print("message row attributes:", ", ".join(model.MESSAGE_ATTRIBUTES))
+print("longest message:", model.MAX_MESSAGE_CHARS, "characters")
+
+# %% [markdown]
+# ## Practice
+
+# %%
+lab = Lab.open(engine, table_name=table_name, now=now)
+print(prepare(lab, messages=messages, reset=reset))
+bayko = caller_for_handle(lab, "bayko")
+
+
+def seed_inbox_line():
+    """andrewbrown's group row for the seed conversation."""
+    rows = list_conversations(lab, "andrewbrown").items
+    return [r for r in rows if r["message_group_uuid"] == group]
+
+
+inbox_before = seed_inbox_line()
+
+# %%
+with recording(lab, ["PutItem"]) as calls:
+    sent = create_message(lab, bayko, group, "Pattern C writes exactly one item.")
+print(format_calls(calls))
+print()
+print(format_mapping(sent.as_dict()))
+
+# %% [markdown]
+# The new message is the newest of the conversation (Pattern A shows it last):
+
+# %%
+andrew = caller_for_handle(lab, "andrewbrown")
+latest = list_messages(lab, andrew, group).items[-3:]
+print(format_items(latest, ("sk", "message_uuid", "user_handle", "message"), max_width=44))
+
+# %% [markdown]
+# andrewbrown's inbox line still shows the *previous* last message: nothing moved it yet.
+
+# %%
+inbox_after = seed_inbox_line()
+print(format_items(inbox_after, ("sk", "user_handle", "message"), max_width=60))
+
+# %% [markdown]
+# Validation, each answered with a code and one line before anything is written:
+
+# %%
+londo = caller_for_handle(lab, "londo")
+attempts = [
+    ("blank message", bayko, group, "   "),
+    ("too long", bayko, group, "x" * (model.MAX_MESSAGE_CHARS + 1)),
+    ("no group", bayko, "", "hello"),
+    ("not a member", londo, group, "let me in"),
+    ("unknown caller", "no-such-sub", group, "hello"),
+]
+for label, caller, target, text in attempts:
+    try:
+        create_message(lab, caller, target, text)
+        print(f"{label:15} -> written?!")
+    except ServiceError as error:
+        print(f"{label:15} -> {error.code}")
+
+# %% [markdown]
+# ## Check
+
+# %%
+assert len(calls) == 1 and calls[0].params["Item"]["message_uuid"] == sent.message_uuid
+assert sent.message_uuid != sent.user_uuid and sent.user_handle == "bayko"
+assert latest[-1]["message_uuid"] == sent.message_uuid
+assert [r["sk"] for r in inbox_after] == [r["sk"] for r in inbox_before]
+assert all(r["sk"] < sent.created_at for r in inbox_after)
+print("checks passed")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Send a message with exactly 1,024 characters. Accepted or refused?
+# 2. Send two messages in a row and compare their `sk`. Why do they differ here, and what
+#    would happen on a real clock within one microsecond?
+# 3. Who should move the inbox lines: this service, or the stream? Think of a message
+#    written by another program straight into the table.
+#
+# <details><summary>Solutions</summary>
+#
+# 1. Accepted: the limit is *more than* 1,024 (`message_exceed_max_chars`).
+# 2. The pinned clock advances one second per call. On a real clock, two writes in the same
+#    microsecond would share a key: the conditional put refuses the second, and the service
+#    retries with a fresh timestamp.
+# 3. The stream sees every write, whoever made it, so inboxes stay right even for messages
+#    this service never saw; that is why the app left it to a Lambda.
+#
+# </details>
+
+# %%
+lab.close()

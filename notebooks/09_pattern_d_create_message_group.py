@@ -1,0 +1,181 @@
+# %% [markdown]
+# # 09 · Pattern D: start a conversation, in one transaction
+#
+# ## Aim
+#
+# Start a new conversation with the service for Pattern D: two group rows and the first
+# message, written all together or not at all. See why the bootcamp's batch write was not
+# the transaction its comment called it.
+#
+# ## Theory
+#
+# A new conversation is three items: the sender's group row (describing the receiver), the
+# receiver's group row (describing the sender), and the first message. They go in one
+# `TransactWriteItems`, each put conditioned on `attribute_not_exists(pk)`: if any condition
+# fails, DynamoDB cancels the whole transaction and writes nothing.
+#
+# The bootcamp sent the same three puts with `BatchWriteItem`. A batch is a bag of
+# independent writes: it cannot carry conditions, and under load it answers with
+# `UnprocessedItems` for the puts it did not do. The bootcamp ignored that answer, so a
+# throttled request could leave two inbox lines pointing at a conversation with no message.
+
+# %% tags=["parameters"]
+engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
+now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+table_name = "cruddur-messages"
+messages = 100  # messages in the seed conversation
+reset = False  # True drops the table first; nothing is ever deleted unless you ask
+
+# %%
+from botocore.exceptions import ClientError
+
+from cruddur_lab import Lab, ServiceError, model
+from cruddur_lab.display import format_gsi_view, format_items
+from cruddur_lab.notebooks import prepare
+from cruddur_lab.patterns import caller_for_handle, create_message_group
+from cruddur_lab.reads import scan
+from cruddur_lab.streams import group_row_problems
+from cruddur_lab.trace import recording
+from cruddur_lab.usersdb import find_user_by_handle
+
+print("sender's row:   ", model.group_pk("<sender uuid>"), "describes the receiver")
+print("receiver's row: ", model.group_pk("<receiver uuid>"), "describes the sender")
+print("first message:  ", model.message_pk("<new group uuid>"))
+
+# %% [markdown]
+# ## Practice
+
+# %%
+lab = Lab.open(engine, table_name=table_name, now=now)
+print(prepare(lab, messages=messages, reset=reset))
+andrew = caller_for_handle(lab, "andrewbrown")
+
+# %%
+with recording(lab, ["TransactWriteItems"]) as calls:
+    started = create_message_group(lab, andrew, "londo", "Ambassador, a word?")
+group = started.message_group_uuid
+print("existing group" if started.existing else f"new group {group}")
+for call in calls:
+    actions = call.params["TransactItems"]
+    print(f"one TransactWriteItems with {len(actions)} actions:")
+    for action in actions:
+        put = action["Put"]
+        print(f"  Put {put['Item']['pk']}  if {put['ConditionExpression']}")
+
+# %% [markdown]
+# The three items, and the conversation as the sparse GSI sees it (group rows only):
+
+# %%
+items = [
+    i for i in scan(lab).items if group in (model.parse_pk(i["pk"])[1], i.get("message_group_uuid"))
+]
+print(format_items(items, ("pk", "sk", "user_handle", "message"), max_width=44))
+print()
+print(format_gsi_view(items, ("sk", "pk", "user_handle")))
+
+# %% [markdown]
+# Starting the same conversation again creates no second group: the service finds the one
+# the two already share and posts the message there (Pattern C).
+
+# %%
+again = create_message_group(lab, andrew, "londo", "Are you there?")
+print("existing:", again.existing, "| same group:", again.message_group_uuid == group)
+
+# %% [markdown]
+# ### All or nothing, on the engine
+#
+# Send the recorded transaction once more. Its first put finds its key taken, so DynamoDB
+# cancels **every** action; the item count does not move.
+
+# %%
+before = scan(lab).count
+if calls:
+    try:
+        lab.dynamodb.transact_write_items(**calls[0].params)
+    except ClientError as error:
+        reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+        print(error.response["Error"]["Code"], reasons)
+print("items before:", before, "after:", scan(lab).count)
+
+# %% [markdown]
+# ### Half a conversation: what the batch allowed
+#
+# The bootcamp's batch for a conversation with gkar, where DynamoDB did the two group rows
+# and returned the message in `UnprocessedItems`. We write just what such a batch would have
+# done (the part DynamoDB did) to see the state it leaves:
+
+# %%
+gkar = find_user_by_handle(lab, "gkar")
+me = find_user_by_handle(lab, "andrewbrown")
+half = lab.clock.new_id()
+at = lab.clock.timestamp()
+rows = [
+    model.group_item(owner=a, other=b, message_group_uuid=half, last_message="Hello", last_at=at)
+    for a, b in ((me, gkar), (gkar, me))
+]
+answer = lab.dynamodb.batch_write_item(
+    RequestItems={table_name: [{"PutRequest": {"Item": row}} for row in rows]}
+)
+print("UnprocessedItems in this answer:", answer["UnprocessedItems"] or "none")
+print("\n".join(p for p in group_row_problems(lab) if half in p))
+
+# %% [markdown]
+# Two inbox lines promise a message that does not exist. Pattern D's transaction cannot
+# end like that. We remove the two orphans again:
+
+# %%
+lab.dynamodb.batch_write_item(
+    RequestItems={
+        table_name: [{"DeleteRequest": {"Key": {"pk": r["pk"], "sk": r["sk"]}}} for r in rows]
+    }
+)
+print([p for p in group_row_problems(lab) if half in p])
+
+# %% [markdown]
+# Validation comes first, before any write:
+
+# %%
+for label, receiver, text in [
+    ("no receiver", "", "hi"),
+    ("unknown receiver", "kosh", "hi"),
+    ("myself", "andrewbrown", "hi"),
+    ("blank", "bayko", " "),
+]:
+    try:
+        create_message_group(lab, andrew, receiver, text)
+    except ServiceError as error:
+        print(f"{label:17} -> {error.code}")
+
+# %% [markdown]
+# ## Check
+
+# %%
+kinds = sorted(model.parse_pk(i["pk"])[0] for i in items)
+assert kinds == ["group", "group", "message"] or started.existing
+assert again.existing and again.message_group_uuid == group
+assert scan(lab).count == before
+assert not any(half in p for p in group_row_problems(lab))
+print("checks passed")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. How many write units does the transaction cost on AWS? (`capacity.write_units(item,
+#    transactional=True)` for each item.)
+# 2. Why condition every put on `attribute_not_exists(pk)`, when the group uuid is new?
+# 3. Two users press "send" on a first message to each other at the same moment. What can
+#    still happen, and what would prevent it?
+#
+# <details><summary>Solutions</summary>
+#
+# 1. Each item is under 1 KB: 1 unit, doubled for a transaction, so 6 units in all.
+# 2. A retry or a clock collision must fail loudly instead of overwriting an inbox line or
+#    a message; the condition turns "overwrite" into "cancel everything".
+# 3. Two groups for one pair: nothing in the model locks a pair. A third item keyed by the
+#    pair (e.g. `PAIR#<uuid-a>#<uuid-b>`) with the same condition, in the same transaction,
+#    would make the second transaction fail.
+#
+# </details>
+
+# %%
+lab.close()
