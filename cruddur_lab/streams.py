@@ -15,6 +15,13 @@ that raises is read again from the checkpoint and retried, and a partial batch r
 (``batchItemFailures``) is honoured as Lambda does: the checkpoint stops before the lowest
 failed record. An expired iterator is re-acquired from the checkpoint.
 
+Engine notes. moto never runs a Lambda: this processor is how Pattern E happens there. moto's
+``TransactWriteItems`` deep-copies the whole table (items and stream records) before each
+transaction and, when one is cancelled, swaps the copy in: iterators opened before then read
+an orphaned shard, so off AWS an idle shard's iterator is re-acquired from its checkpoint on
+every poll. Its server is threaded but its backend is not thread-safe: a cancelled
+transaction can drop writes that other clients made while it ran.
+
 >>> processor = StreamProcessor(lab)
 >>> report = processor.process_pending()      # step until the stream is drained
 >>> processor.start(); ...; processor.stop()  # or keep it running in a background thread
@@ -358,10 +365,16 @@ class StreamProcessor:
                         shard.checkpoint = None
                     continue
                 raise
+            records = page.get("Records", [])
             shard.iterator = page.get("NextShardIterator")
             if shard.iterator is None:
                 shard.finished = True  # a closed shard, read to its end
-            return page.get("Records", [])
+            elif not records and not self.lab.is_aws:
+                # moto rolls a cancelled transaction back by swapping in a copy of the
+                # table, stream shard included: an open iterator would read the orphaned
+                # shard forever. Idle, re-acquire from the checkpoint on the next poll.
+                shard.iterator = None
+            return records
         return []
 
     def _iterator(self, shard: _Shard) -> str:
