@@ -1,9 +1,10 @@
 """``cruddur-lab lab``: JupyterLab on the notebooks, every kernel on one shared engine.
 
-The command starts the engine once (moto + an embedded Postgres, as ``cruddur-lab up`` does),
-then JupyterLab in a child process whose environment names that engine. Kernels inherit the
-environment, so a notebook's ``Lab.open()`` resolves to ``endpoint`` on the shared services,
-the same way the batch runner's kernels do.
+The command starts the engine once with the batch runner's ``SharedEngine`` (moto + an
+embedded Postgres, or the running ``cruddur-lab up``, or the endpoint/AWS that was chosen),
+then JupyterLab in a child process whose environment leads to that engine. Kernels inherit
+the environment, so a notebook's ``Lab.open()`` finds the shared services exactly as it does
+under ``cruddur-lab run``, and shows the same outputs.
 
 JupyterLab listens on loopback only, behind a random token. Its config, data and runtime
 folders (and IPython's) live in a temporary folder, so a session never touches
@@ -38,17 +39,6 @@ from .errors import ConfigError, CruddurLabError
 STARTUP_TIMEOUT = 120.0
 #: How long JupyterLab gets to shut its kernels down before the leftovers are killed.
 SHUTDOWN_TIMEOUT = 30.0
-#: The variables that point kernels at the shared engine (and that must not leak in from
-#: the learner's shell and point them elsewhere).
-ENGINE_VARIABLES = (
-    "CRUDDUR_ENGINE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_DYNAMODB",
-    "CONNECTION_URL",
-    "DDB_MESSAGE_TABLE",
-    "CRUDDUR_NOW",
-    "CRUDDUR_LAB_STATE",
-)
 
 
 class JupyterFailed(CruddurLabError):
@@ -71,26 +61,7 @@ class JupyterLab:
         return f"{self.url}lab?token={self.token}"
 
 
-# --- what kernels see ---------------------------------------------------------------------
-
-
-def kernel_environment(settings: Any) -> dict[str, str]:
-    """The variables that make a kernel's ``Lab.open()`` find this engine.
-
-    An embedded engine is shared as ``endpoint``: the kernel must attach to our services,
-    not start private ones of its own.
-    """
-    if settings.engine == "aws":
-        env = {"CRUDDUR_ENGINE": "aws"}
-    else:
-        env = {"CRUDDUR_ENGINE": "endpoint", "AWS_ENDPOINT_URL": settings.endpoint_url}
-    if settings.connection_url:
-        env["CONNECTION_URL"] = settings.connection_url
-    env["DDB_MESSAGE_TABLE"] = settings.table_name
-    env["AWS_DEFAULT_REGION"] = settings.region
-    if settings.now:
-        env["CRUDDUR_NOW"] = settings.now
-    return env
+# --- what JupyterLab and its kernels see ---------------------------------------------------
 
 
 def jupyter_environment(home: Path, kernel_env: dict[str, str], token: str) -> dict[str, str]:
@@ -99,7 +70,10 @@ def jupyter_environment(home: Path, kernel_env: dict[str, str], token: str) -> d
     Building a child process's environment is the one place outside ``settings`` that reads
     ``os.environ``: the child needs PATH, HOME, locale and the like.
     """
-    env = {k: v for k, v in os.environ.items() if k not in ENGINE_VARIABLES}
+    from .notebooks import ENGINE_VARIABLES
+
+    stale = {*ENGINE_VARIABLES, "CRUDDUR_LAB_STATE"}
+    env = {k: v for k, v in os.environ.items() if k not in stale}
     env.update(kernel_env)
     env.update(
         {
@@ -109,8 +83,10 @@ def jupyter_environment(home: Path, kernel_env: dict[str, str], token: str) -> d
             "IPYTHONDIR": str(home / "ipython"),
             # The token travels in the environment so it never shows in `ps`.
             "JUPYTER_TOKEN": token,
-            # Kernels' own warnings about a missing ~/.local or platform dirs stay quiet.
+            # jupyter_core's notice about moving to platformdirs is not for learners.
             "JUPYTER_PLATFORM_DIRS": "1",
+            # Nor is the debugger's frozen-modules notice (the runner silences it too).
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
     )
     return env
@@ -237,16 +213,10 @@ def stop_jupyter(jupyter: JupyterLab, timeout: float = SHUTDOWN_TIMEOUT) -> None
 # --- the command ------------------------------------------------------------------------------
 
 
-def default_notebooks() -> Path:
-    """``./notebooks`` when run from a checkout's root, else the checkout this package is in."""
-    here = Path.cwd() / "notebooks"
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parent.parent / "notebooks"
-
-
 def resolve_notebooks(folder: str | None) -> Path:
-    path = Path(folder).expanduser().resolve() if folder else default_notebooks()
+    from .notebooks import notebooks_dir
+
+    path = Path(folder).expanduser().resolve() if folder else notebooks_dir()
     if not path.is_dir():
         raise ConfigError(
             f"notebooks folder {path} does not exist: pass --notebooks DIR "
@@ -257,20 +227,21 @@ def resolve_notebooks(folder: str | None) -> Path:
 
 def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
     """Run until Ctrl-C or SIGTERM; everything started here is gone when it returns."""
-    from .cli import open_lab
+    from .runner import SharedEngine
 
     notebooks = resolve_notebooks(getattr(args, "notebooks", None))
+    settings = _settings_from(args)
     stopping = threading.Event()
     previous = _install_stop_handlers(stopping)
     try:
-        with open_lab(args, attach=False) as lab:
+        with SharedEngine(settings) as engine:
             if stopping.is_set():  # Ctrl-C while the services were starting
-                return 130
-            jupyter = start_jupyter(notebooks, args.port, kernel_environment(lab.settings))
+                return 128 + signal.SIGINT
+            jupyter = start_jupyter(notebooks, args.port, engine.environment)
             try:
                 wait_until_ready(jupyter, stopping)
                 if not stopping.is_set():
-                    for line in startup_lines(lab, jupyter, notebooks):
+                    for line in startup_lines(engine, jupyter, notebooks):
                         out(line)
                     _wait_for_stop(jupyter, stopping)
             finally:
@@ -286,12 +257,30 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
         _restore_handlers(previous)
 
 
-def startup_lines(lab: Any, jupyter: JupyterLab, notebooks: Path) -> list[str]:
+def _settings_from(args: argparse.Namespace) -> Any:
+    from .settings import resolve
+
+    options = ("endpoint_url", "connection_url", "table_name", "region", "profile", "now")
+    return resolve(
+        getattr(args, "engine", None),
+        **{key: getattr(args, key) for key in options if hasattr(args, key)},
+    )
+
+
+def startup_lines(engine: Any, jupyter: JupyterLab, notebooks: Path) -> list[str]:
+    if engine.owned:
+        from .settings import redact_url
+
+        postgres = engine.settings.connection_url or engine.services.connection_url
+        where = (
+            "embedded, started for this session: moto at "
+            f"{engine.services.endpoint_url}, PostgreSQL at {redact_url(postgres)}"
+        )
+    else:
+        where = engine.describe()
     return [
-        f"cruddur-lab lab: {lab.describe_engine()}",
+        f"cruddur-lab lab: every kernel uses one engine: {where}",
         f"notebooks: {notebooks}",
-        f"kernels share AWS_ENDPOINT_URL={lab.settings.endpoint_url or '(aws)'} "
-        f"and CONNECTION_URL={lab.settings.connection_url or '(unset)'}",
         f"open JupyterLab: {jupyter.open_url}",
         "press Ctrl-C to stop (kernels, services and temporary data go with it)",
     ]

