@@ -31,6 +31,8 @@ _EXPORTS = {
     "create_message": "patterns",
     "create_message_group": "patterns",
     "caller_for_handle": "patterns",
+    "StreamProcessor": "streams",
+    "group_row_problems": "streams",
 }
 
 __all__ = sorted(_EXPORTS)

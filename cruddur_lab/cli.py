@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebooks", nargs="*", help="notebooks: name or number (all)")
     p = add("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
+    p = add("streams", "Pattern E: apply the table's stream to its group rows, as the Lambda does")
+    p.add_argument("action", choices=("process",), help="process: read every pending record once")
+    p.add_argument("--batch-size", type=int, default=100, help="records per handler event (100)")
     return parser
 
 
@@ -417,6 +420,16 @@ def cmd_lab(args: argparse.Namespace) -> int:
     from .lab_server import serve
 
     return serve(args, out)
+
+
+@command("streams")
+def cmd_streams(args: argparse.Namespace) -> None:
+    from .streams import StreamProcessor
+
+    batch_size = _positive(args.batch_size, "--batch-size")
+    with open_lab(args) as lab:
+        # From the stream's oldest record: replaying what was applied already changes nothing.
+        out(str(StreamProcessor(lab, batch_size=batch_size).process_pending()))
 
 
 @command("walkthrough")

@@ -434,3 +434,53 @@ def test_up_moves_group_rows_written_by_any_client(tmp_path):
 
 def _typed(item):
     return {name: {"S": value} for name, value in item.items()}
+
+
+# --- `cruddur-lab streams process` ----------------------------------------------------------
+
+
+def _cli(*args, state_file):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CRUDDUR_"))},
+        "CRUDDUR_LAB_STATE": str(state_file),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "cruddur_lab.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_streams_process_command_applies_the_stream_of_a_running_engine(table_lab, tmp_path):
+    from cruddur_lab.settings import write_state
+
+    state = tmp_path / "up.json"  # the CLI attaches to these services as to a running `up`
+    write_state(
+        state,
+        {
+            "pid": os.getpid(),
+            "endpoint_url": table_lab.settings.endpoint_url,
+            "connection_url": table_lab.settings.connection_url,
+            "table_name": table_lab.settings.table_name,
+        },
+    )
+    (conversation,) = start_conversations(table_lab, 1)
+    message = send(table_lab, conversation, "from the command line")
+
+    done = _cli("streams", "process", state_file=state)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    # 4 records written, then the 4 of the two moves (skipped on the second pass).
+    assert done.stdout == (
+        "8 stream records in 2 event(s): 2 new message(s), 2 group row(s) moved, "
+        "0 already current, 6 skipped\n"
+    )
+    assert {r["sk"] for r in group_rows(table_lab, conversation)} == {message["sk"]}
+
+
+def test_streams_process_rejects_a_zero_batch_size(tmp_path):
+    done = _cli("streams", "process", "--batch-size", "0", state_file=tmp_path / "none.json")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "cruddur-lab: error: --batch-size must be at least 1, got 0\n"
