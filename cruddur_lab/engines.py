@@ -82,6 +82,23 @@ def _check_port_free(port: int) -> None:
             ) from None
 
 
+def _forget_unknown_profile() -> None:
+    """Unset an ``AWS_PROFILE`` this machine does not have, for this process only.
+
+    moto's in-process server builds boto3 sessions from ``os.environ`` on every request;
+    a profile left over in the learner's shell (and missing here) would make each one fail
+    with ProfileNotFound. The embedded engine never uses profiles, so nothing is lost.
+    """
+    import os
+
+    from botocore.session import Session as BotocoreSession
+
+    known = BotocoreSession(session_vars={"profile": (None, None, None, None)})
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        if os.environ.get(name) and os.environ[name] not in known.available_profiles:
+            del os.environ[name]
+
+
 class EmbeddedServices:
     """moto on loopback plus a throwaway Postgres; fresh on start, removed on stop."""
 
@@ -116,6 +133,7 @@ class EmbeddedServices:
 
         # The request log is moto's, not the learner's business.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        _forget_unknown_profile()
         if self.port:
             _check_port_free(self.port)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
@@ -270,11 +288,15 @@ class Lab:
         if self._session is None:
             import boto3
 
-            if self.settings.engine == "aws" and self.settings.profile:
-                self._session = boto3.session.Session(profile_name=self.settings.profile)
+            if self.settings.engine == "aws":
+                self._session = _aws_session(self.settings.profile)
             else:
-                self._session = boto3.session.Session()
-            if self.settings.engine != "aws":
+                from botocore.session import Session as BotocoreSession
+
+                # AWS_PROFILE is for engine aws only: a profile this machine lacks must not
+                # break the embedded engine, nor a real one sign local requests.
+                core = BotocoreSession(session_vars={"profile": (None, None, None, None)})
+                self._session = boto3.session.Session(botocore_session=core)
                 # Looking for credentials must not probe the EC2/ECS metadata services
                 # (169.254.169.254 and friends): off this machine, and a second's wait each.
                 resolver = self._session._session.get_component("credential_provider")
@@ -463,6 +485,22 @@ def _postgres_reason(error: Exception) -> str:
         return "no answer"
     reason = text.splitlines()[0].rsplit("failed: ", 1)[-1]
     return " ".join(reason.replace("FATAL:", "").split())
+
+
+def _aws_session(profile: str | None) -> Any:
+    """A boto3 session on the normal credential chain; an unknown profile is one line."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.session.Session(profile_name=profile)
+    except ProfileNotFound:
+        from .errors import ConfigError
+
+        raise ConfigError(
+            f"AWS profile {profile!r} is not configured on this machine: run "
+            f"`aws configure --profile {profile}` or fix --profile / AWS_PROFILE"
+        ) from None
 
 
 def _still_connected(conn: Any) -> bool:
