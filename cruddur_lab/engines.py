@@ -82,23 +82,6 @@ def _check_port_free(port: int) -> None:
             ) from None
 
 
-def _forget_unknown_profile() -> None:
-    """Unset an ``AWS_PROFILE`` this machine does not have, for this process only.
-
-    moto's in-process server builds boto3 sessions from ``os.environ`` on every request;
-    a profile left over in the learner's shell (and missing here) would make each one fail
-    with ProfileNotFound. The embedded engine never uses profiles, so nothing is lost.
-    """
-    import os
-
-    from botocore.session import Session as BotocoreSession
-
-    known = BotocoreSession(session_vars={"profile": (None, None, None, None)})
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-        if os.environ.get(name) and os.environ[name] not in known.available_profiles:
-            del os.environ[name]
-
-
 class EmbeddedServices:
     """moto on loopback plus a throwaway Postgres; fresh on start, removed on stop."""
 
@@ -133,7 +116,8 @@ class EmbeddedServices:
 
         # The request log is moto's, not the learner's business.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        _forget_unknown_profile()
+        # moto builds boto3 sessions from the environment on every request.
+        settings_module.forget_unknown_profile()
         if self.port:
             _check_port_free(self.port)
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)

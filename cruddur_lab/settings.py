@@ -157,6 +157,21 @@ def production_warnings(settings: Settings) -> list[str]:
     return found
 
 
+def forget_unknown_profile() -> None:
+    """Unset an ``AWS_PROFILE`` this machine does not have, for this process only.
+
+    moto's in-process server builds boto3 sessions from ``os.environ`` on every request;
+    a profile left over in the learner's shell (and missing here) would make each one fail
+    with ProfileNotFound. The embedded engine never uses profiles, so nothing is lost.
+    """
+    from botocore.session import Session as BotocoreSession
+
+    known = BotocoreSession(session_vars={"profile": (None, None, None, None)})
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        if os.environ.get(name) and os.environ[name] not in known.available_profiles:
+            del os.environ[name]
+
+
 def state_path(environ: dict[str, str] | None = None) -> Path:
     """The file where a running ``cruddur-lab up`` records its endpoints."""
     env = os.environ if environ is None else environ
