@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +59,18 @@ def cli(lab, services, monkeypatch, capsys):
         return code, captured.out, captured.err
 
     return run
+
+
+@pytest.fixture
+def private_tmp():
+    """A TMPDIR for a subprocess's embedded Postgres, outside pytest's own 0700 temp root.
+
+    As root, pgserver opens the folders above its data for its system user; pytest closes
+    its temp root again whenever a session starts, which would race with a running server.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_fresh(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -351,8 +366,8 @@ def test_without_up_update_cognito_user_ids_says_what_to_do():
     )
 
 
-def test_walkthrough_runs_every_script_in_order(tmp_path):
-    done = run_fresh("walkthrough", env={"CRUDDUR_NOW": DEFAULT_NOW, "TMPDIR": str(tmp_path)})
+def test_walkthrough_runs_every_script_in_order(private_tmp):
+    done = run_fresh("walkthrough", env={"CRUDDUR_NOW": DEFAULT_NOW, "TMPDIR": str(private_tmp)})
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     lines = done.stdout.splitlines()
@@ -372,4 +387,4 @@ def test_walkthrough_runs_every_script_in_order(tmp_path):
     )
     assert "Count 102, ScannedCount 102, pages 1" in lines
     assert lines[-1] == "walkthrough complete"
-    assert not list(tmp_path.glob("cruddur-lab-pg-*")), "the embedded Postgres was left behind"
+    assert not list(private_tmp.glob("cruddur-lab-pg-*")), "the embedded Postgres was left behind"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +30,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture
+def private_tmp():
+    """A TMPDIR for a subprocess's embedded Postgres, outside pytest's own 0700 temp root.
+
+    As root, pgserver opens the folders above its data for its system user; pytest closes
+    its temp root again whenever a session starts, which would race with a running server.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_lab_gives_working_dynamodb_cognito_streams_and_postgres_clients(lab):
@@ -145,7 +160,8 @@ def test_close_runs_callbacks_last_registered_first(lab):
     assert calls == ["second", "first"]
 
 
-def test_a_private_embedded_engine_starts_fresh_and_leaves_nothing_behind(tmp_path):
+def test_a_private_embedded_engine_starts_fresh_and_leaves_nothing_behind(private_tmp):
+    tmp_path = private_tmp
     script = textwrap.dedent(
         """
         from cruddur_lab.engines import Lab

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -21,6 +23,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture
+def private_tmp():
+    """A TMPDIR for a subprocess's embedded Postgres, outside pytest's own 0700 temp root.
+
+    As root, pgserver opens the folders above its data for its system user; pytest closes
+    its temp root again whenever a session starts, which would race with a running server.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -81,9 +95,9 @@ class Up:
 
 
 @pytest.fixture
-def up_with_seed(tmp_path):
+def up_with_seed(private_tmp):
     port = free_port()
-    env = clean_env(tmp_path, CRUDDUR_NOW="2026-03-01T12:00:00+00:00")
+    env = clean_env(private_tmp, CRUDDUR_NOW="2026-03-01T12:00:00+00:00")
     running = Up(env, "--port", str(port), "--seed")
     yield running, env, port
     if running.process.poll() is None:
@@ -100,7 +114,8 @@ def exports(lines: list[str]) -> dict[str, str]:
     return found
 
 
-def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, tmp_path):
+def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, private_tmp):
+    tmp_path = private_tmp
     up, env, port = up_with_seed
     lines = up.read_until("stream processor: ")
     assert lines[:3] == [
@@ -164,8 +179,8 @@ def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, t
     assert not list(tmp_path.glob("cruddur-lab-pg-*"))
 
 
-def test_after_up_stops_commands_start_fresh_again(tmp_path):
-    env = clean_env(tmp_path)
+def test_after_up_stops_commands_start_fresh_again(private_tmp):
+    env = clean_env(private_tmp)
     up = Up(env, "--port", str(free_port()))
     try:
         up.read_until("press Ctrl-C to stop")
@@ -176,7 +191,8 @@ def test_after_up_stops_commands_start_fresh_again(tmp_path):
     assert cli(env, "list-tables").stdout == "(no tables)\n"
 
 
-def test_up_on_a_busy_port_is_one_line(tmp_path):
+def test_up_on_a_busy_port_is_one_line(private_tmp):
+    tmp_path = private_tmp
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
