@@ -144,7 +144,7 @@ def format_read_summary(result: Any, *, engine_is_aws: bool) -> str:
 # JupyterLab drops <style> blocks from notebooks it does not trust.
 
 _PARTITION_STYLE = "text-align:left;background:#e8eef7;border-top:2px solid #4a6fa5"
-_CELL_STYLE = "text-align:left;font-family:monospace"
+_CELL_STYLE = "text-align:left;font-family:monospace;white-space:nowrap"
 #: HTML cells have room for more than a terminal column; the full value is in the tooltip.
 HTML_MAX_WIDTH = 60
 

