@@ -269,4 +269,37 @@ def prepare(lab: Any, *, messages: int = 100, reset: bool = False) -> str:
         drop(lab, yes=True)
     loaded = schema_load(lab)
     report = seed(lab, messages=messages)
-    return f"{loaded}\nseed: {report}"
+    lines = [str(loaded), f"seed: {report}"]
+    if report.messages_existing and lab.clock.is_pinned:
+        moved = move_clock_past_data(lab)
+        if moved:
+            lines.append(f"clock moved past the data already here: {moved}")
+    return "\n".join(lines)
+
+
+def move_clock_past_data(lab: Any) -> str | None:
+    """Re-pin the Lab's clock one minute after the newest item, if the data is ahead of it.
+
+    On shared data (a batch with ``--keep-data``, an endpoint, a notebook run twice) earlier
+    runs wrote messages at the pinned instant; writing "now" again would collide with them,
+    and Pattern E would rightly refuse to move an inbox line back in time. The new pin
+    depends only on the data, so the run stays reproducible. Returns the new pin or None.
+    """
+    from datetime import timedelta
+
+    from .clock import Clock, format_timestamp, parse_timestamp
+
+    newest = ""
+    kwargs: dict[str, Any] = {"ProjectionExpression": "sk"}
+    with lab.translate_errors():
+        while True:
+            page = lab.table.scan(**kwargs)
+            newest = max([newest, *(item["sk"] for item in page["Items"])])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    if not newest or parse_timestamp(newest) < lab.clock.origin:
+        return None
+    pin = format_timestamp(parse_timestamp(newest) + timedelta(minutes=1))
+    lab.clock = Clock.pinned(pin)
+    return pin

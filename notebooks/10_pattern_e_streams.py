@@ -92,10 +92,11 @@ with recording(lab, ["TransactWriteItems"]) as moves:
     report = processor.process_pending()
 processor.handler = default_handler
 print(report)
-for record in events[0]["Records"]:
+for record in (record for event in events for record in event["Records"]):
     data = record["dynamodb"]
-    print(record["eventName"], data["Keys"]["pk"]["S"], data["Keys"]["sk"]["S"])
-    print("  NewImage:", ", ".join(sorted(data["NewImage"])))
+    if record["eventName"] == "INSERT" and model.is_message_key(data["Keys"]["pk"]["S"]):
+        print(record["eventName"], data["Keys"]["pk"]["S"], data["Keys"]["sk"]["S"])
+        print("  NewImage:", ", ".join(sorted(data["NewImage"])))
 
 # %% [markdown]
 # Each move is **one** request: delete the old key and put the new one, both conditional.

@@ -1,0 +1,159 @@
+"""``cruddur-lab run``: papermill batches on one shared engine, as a user runs them.
+
+Each test runs the real command in a subprocess (which starts its own embedded engine) from
+the project folder, so the notebooks, kernels and papermill are the real ones.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cruddur_lab.runner import parameters_from, parse_value
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cruddur_lab.cli", "run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def code_outputs(path: Path) -> list[str]:
+    """The text each code cell printed, without papermill's injected parameters cell."""
+    nb = nbformat.read(path, as_version=4)
+    texts = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
+            continue
+        texts.append("".join(o.get("text", "") for o in cell.get("outputs", [])))
+    return texts
+
+
+def test_a_selection_runs_on_one_shared_engine_and_ends_with_a_summary(tmp_path):
+    sources = {p: p.read_bytes() for p in (ROOT / "notebooks").glob("*.ipynb")}
+    result = run_cli("00", "03_scan", "--output", str(tmp_path))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert lines[0] == "engine: embedded (started for this run: moto + embedded PostgreSQL)"
+    assert lines[1].startswith("[1/2] 00_start_here: ok (")
+    assert lines[2].startswith("[2/2] 03_scan: ok (")
+    assert lines[4].split() == ["notebook", "status", "seconds"]
+    assert lines[6].split()[:2] == ["00_start_here", "ok"]
+    assert lines[7].split()[:2] == ["03_scan", "ok"]
+    assert "2 notebooks: 2 ok, 0 failed" in lines[8] and str(tmp_path) in lines[8]
+    # The kernel used the runner's engine, not one of its own.
+    start = code_outputs(tmp_path / "00_start_here.ipynb")
+    assert any(
+        text.startswith("engine: embedded (shared: moto + embedded PostgreSQL)\n") for text in start
+    )
+    # Data is emptied between notebooks: the executed copy shows what the stored one shows.
+    assert code_outputs(tmp_path / "03_scan.ipynb") == code_outputs(
+        ROOT / "notebooks" / "03_scan.ipynb"
+    )
+    # Sources are never written.
+    assert {p: p.read_bytes() for p in sources} == sources
+
+
+def test_a_failing_notebook_is_named_with_its_cell_and_the_run_goes_on(tmp_path):
+    result = run_cli(
+        str(FIXTURES / "broken1.ipynb"),
+        str(FIXTURES / "parameters1.ipynb"),
+        "--output",
+        str(tmp_path),
+    )
+
+    assert result.returncode == 1
+    assert "[1/2] broken1: FAILED (" in result.stdout
+    assert "[2/2] parameters1: ok (" in result.stdout
+    assert "2 notebooks: 1 ok, 1 failed" in result.stdout
+    failure = (
+        "broken1 failed at In [3] `total = count / 0`: ZeroDivisionError: division by zero "
+        f"(see {tmp_path / 'broken1.ipynb'})"
+    )
+    assert result.stdout.splitlines()[-1] == failure
+    # The executed copy keeps what ran before the failure, and nothing after it.
+    executed = nbformat.read(tmp_path / "broken1.ipynb", as_version=4)
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert code_outputs(tmp_path / "broken1.ipynb") == ["", "hello 1\n", "", ""]
+    assert [o.output_type for o in code[2].outputs] == ["error"]
+    assert code[3].execution_count is None
+
+
+def test_parameters_reach_the_notebook_with_their_types(tmp_path):
+    result = run_cli(
+        str(FIXTURES / "parameters1.ipynb"),
+        *("-p", "greeting", "bonjour", "-p", "count", "3", "-p", "maybe", "None"),
+        *("-p", "ratio", "1.5", "--output", str(tmp_path)),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'parameters: {"count": 3, "greeting": "bonjour", "maybe": null, "ratio": 1.5}' in (
+        result.stdout
+    )
+    printed = code_outputs(tmp_path / "parameters1.ipynb")[-1]
+    assert printed == "'bonjour' 3 1.5 None\nshared engine state: True\n"
+
+
+def test_every_notebook_runs_in_another_year_with_more_messages_building_on_shared_data(
+    tmp_path,
+):
+    result = run_cli(
+        *("-p", "now", "2027-01-01T00:10:00+00:00", "-p", "messages", "250"),
+        *("--keep-data", "--output", str(tmp_path)),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "11 notebooks: 11 ok, 0 failed" in result.stdout
+    # The seed straddles midnight: only the ten messages after it are from 2027.
+    outputs = code_outputs(tmp_path / "04_conversations.ipynb")
+    assert "clock year 2027: 10 messages\n" in outputs
+    seed = code_outputs(tmp_path / "02_seed.ipynb")
+    assert any("already there: 250" in text for text in seed)
+
+
+def test_output_folder_cannot_be_the_sources_folder():
+    result = run_cli("00", "--output", "notebooks")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "cruddur-lab: error: --output notebooks is where 00_start_here.ipynb lives: choose "
+        "another folder (executed copies never overwrite the sources)\n"
+    )
+
+
+def test_an_unknown_notebook_is_named_with_the_choices():
+    result = run_cli("99_nothing")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "cruddur-lab: error: '99_nothing' matches no notebook: choose one of 00_start_here, "
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("None", None), ("True", True), ("False", False), ("3", 3), ("1.5", 1.5), ("now", "now")],
+)
+def test_parameter_values_are_read_as_papermill_reads_them(text, value):
+    assert parse_value(text) == value and type(parse_value(text)) is type(value)
+
+
+def test_a_parameter_name_must_be_an_identifier():
+    from cruddur_lab.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match="parameter name 'bad-name' is not a Python"):
+        parameters_from([("bad-name", "1")])
