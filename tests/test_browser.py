@@ -131,9 +131,9 @@ def jupyterlab():
     started = time.monotonic()
     lab = RunningLab(scratch, "--port", str(free_port()), notebooks=notebooks)
     try:
-        url = lab.wait_for_url()
+        lab.url = lab.wait_for_url()
         print(f"\ncruddur-lab lab answered in {time.monotonic() - started:.1f} s")
-        yield url
+        yield lab
     finally:
         if lab.process.poll() is None:
             lab.press_ctrl_c()
@@ -144,6 +144,7 @@ def jupyterlab():
 
 @pytest.fixture(scope="module")
 def browser(jupyterlab):
+    """A fresh headless Chromium (asks for ``jupyterlab`` so the skip/fail check runs first)."""
     from playwright.sync_api import sync_playwright
 
     profile = make_scratch()
@@ -235,7 +236,7 @@ def test_notebook_runs_in_jupyterlab_with_its_checks_passing_and_no_error_output
     key, jupyterlab, browser
 ):
     name = find_notebook(key).name
-    notebook = OpenNotebook(browser, jupyterlab, name)
+    notebook = OpenNotebook(browser, jupyterlab.url, name)
     seconds = notebook.run_all()
     print(f"\n{name}: all cells ran in {seconds:.1f} s")
 
@@ -251,7 +252,7 @@ def test_notebook_runs_in_jupyterlab_with_its_checks_passing_and_no_error_output
 def test_item_collections_render_as_a_table_and_a_large_seed_shows_a_progress_bar(
     jupyterlab, browser
 ):
-    notebook = OpenNotebook(browser, jupyterlab, "rich_display.ipynb")
+    notebook = OpenNotebook(browser, jupyterlab.url, "rich_display.ipynb")
     notebook.run_all()
 
     assert notebook.texts(STDERR) == []
@@ -281,7 +282,7 @@ def test_item_collections_render_as_a_table_and_a_large_seed_shows_a_progress_ba
 
 
 def test_the_checks_see_stderr_and_errors_when_a_notebook_has_them(jupyterlab, browser):
-    notebook = OpenNotebook(browser, jupyterlab, "broken.ipynb")
+    notebook = OpenNotebook(browser, jupyterlab.url, "broken.ipynb")
     notebook.run_all()
     stderr = notebook.texts(STDERR)
     assert len(stderr) == 2
@@ -290,3 +291,18 @@ def test_the_checks_see_stderr_and_errors_when_a_notebook_has_them(jupyterlab, b
     # Run All stopped at the exception: the cell after it did not run.
     assert notebook.prompts() == ["[1]:", "[2]:", "[3]:", "[ ]:"]
     notebook.page.close()
+
+
+def test_ctrl_c_after_the_notebooks_ran_leaves_no_process_and_no_temporary_data(jupyterlab):
+    """Last in this module: the kernels above ran real code; Ctrl-C must still end it all."""
+    import psutil
+    from lab_support import alive, processes_mentioning
+
+    started = [jupyterlab.process.pid] + [
+        p.pid for p in psutil.Process(jupyterlab.process.pid).children(recursive=True)
+    ]
+    jupyterlab.press_ctrl_c()
+    assert jupyterlab.process.wait(timeout=90) == 0, jupyterlab.stderr[-15:]
+    assert alive(started) == []
+    assert processes_mentioning(str(jupyterlab.tmp)) == []
+    assert [p.name for p in jupyterlab.tmp.iterdir() if p.name != ".lockfile"] == []
