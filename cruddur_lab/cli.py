@@ -321,6 +321,7 @@ def cmd_messages(args: argparse.Namespace) -> None:
     from .model import SEED_GROUP_UUID
 
     with open_lab(args) as lab, _service_errors():
+        _check_message_input(args)
         caller = patterns.caller_for_handle(lab, args.as_handle)
         if args.action == "list":
             group = args.group_uuid if args.group_uuid is not None else SEED_GROUP_UUID
@@ -332,6 +333,19 @@ def cmd_messages(args: argparse.Namespace) -> None:
             _print_started(
                 args, patterns.create_message_group(lab, caller, args.receiver_handle, args.text)
             )
+
+
+def _check_message_input(args: argparse.Namespace) -> None:
+    """Refuse bad input before acting as anyone: on a fresh engine acting as a user makes
+    the user pool and copies Cognito subs into Postgres, which a refused request must not."""
+    from . import validation
+
+    if args.action == "send":
+        validation.require_group_uuid(args.group_uuid)
+        validation.require_text(args.text)
+    elif args.action == "start":
+        validation.require_handle(args.receiver_handle)
+        validation.require_text(args.text)
 
 
 def _print_messages(args: argparse.Namespace, page: Any) -> None:

@@ -105,7 +105,8 @@ def attach_state(path: str, services: Any) -> None:
 
 
 def snapshot(lab: Any) -> dict[str, Any]:
-    """Everything the engine holds: every table's items, the Postgres tables and users."""
+    """Everything the engine holds: every table's items, the Postgres tables and users, the
+    Cognito user pools and their users."""
     tables: dict[str, list[str]] = {}
     for name in lab.dynamodb.list_tables()["TableNames"]:
         items = []
@@ -127,7 +128,11 @@ def snapshot(lab: Any) -> dict[str, Any]:
         if "users" in pg_tables
         else None
     )
-    return {"tables": tables, "pg_tables": pg_tables, "users": users}
+    pools = {}
+    for pool in lab.cognito.list_user_pools(MaxResults=60)["UserPools"]:
+        listed = lab.cognito.list_users(UserPoolId=pool["Id"])["Users"]
+        pools[pool["Name"]] = sorted(user["Username"] for user in listed)
+    return {"tables": tables, "pg_tables": pg_tables, "users": users, "pools": pools}
 
 
 def only_error_line(stderr: str) -> str:
@@ -971,6 +976,30 @@ def test_cli_service_bad_input_names_its_code(argv, code, lab, services, tmp_pat
     result = run_cli(argv, clean_environment(CRUDDUR_LAB_STATE=state))
     assert result.returncode == 1, result.stderr
     assert result.stdout == ""
+    assert only_error_line(result.stderr).startswith(f"cruddur-lab: error: {code}: ")
+    assert snapshot(lab) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["messages", "send", SEED_GROUP_UUID, "   ", "--as", "andrewbrown"], "message_blank"),
+        (["messages", "send", "nope", "hi", "--as", "andrewbrown"], "invalid_message_group_uuid"),
+        (["messages", "start", "", "hi", "--as", "bayko"], "receiver_handle_blank"),
+        (["messages", "start", "londo", "y" * 1025, "--as", "bayko"], "message_exceed_max_chars"),
+    ],
+    ids=["blank text", "malformed group", "blank receiver", "1,025 characters"],
+)
+def test_cli_rejects_bad_input_before_acting_as_anyone(argv, code, lab, services, tmp_path):
+    """Before the seed users are synced with Cognito, acting as one makes the pool and copies
+    the subs over; a request refused anyway must not leave even that behind."""
+    setup_seeded(lab)
+    before = snapshot(lab)
+    assert before["pools"] == {}
+    state = str(tmp_path / "up.json")
+    attach_state(state, services)
+    result = run_cli(argv, clean_environment(CRUDDUR_LAB_STATE=state))
+    assert result.returncode == 1, result.stderr
     assert only_error_line(result.stderr).startswith(f"cruddur-lab: error: {code}: ")
     assert snapshot(lab) == before
 
