@@ -244,6 +244,10 @@ def test_notebook_runs_in_jupyterlab_with_its_checks_passing_and_no_error_output
     assert [int(p.strip("[]:")) for p in prompts] == list(range(1, len(prompts) + 1))
     assert notebook.output_of('print("checks passed")').strip() == "checks passed"
     assert notebook.texts(STDERR) == []
+    if key == "start_here":
+        # The kernel attached to the lab's engine instead of starting a private one.
+        engine_line = notebook.output_of("lab.describe_engine()").splitlines()[0]
+        assert engine_line == "engine: embedded (shared: moto + embedded PostgreSQL)"
     path = notebook.screenshot(key, 'print("checks passed")')
     assert path.stat().st_size > 10_000
     notebook.page.close()
