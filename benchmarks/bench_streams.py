@@ -1,0 +1,213 @@
+"""Benchmark Pattern E's stream processor on the embedded engine (a script, not a test).
+
+    /work/venv/bin/python benchmarks/bench_streams.py [--messages 200] [--groups 20]
+
+Two measurements, each as variants side by side in one run on one engine, so the ratios
+mean something even where the absolute figures depend on the machine:
+
+1. Throughput: messages are written first, then one ``process_pending()`` drains the
+   stream. Records/s counts every stream record handled (the group-row moves come back on
+   the stream and are skipped); messages/s counts message INSERTs. Variants: the handler
+   collapsing a batch per conversation (default) vs one move per record (as the bootcamp).
+2. Lag: a writer sends messages at a steady rate while the processor runs in the
+   background; lag is the time from a message's ``PutItem`` returning to the handler having
+   moved its group rows (stamped by a wrapper around the handler). Variants: poll interval.
+
+Each variant gets its own table, so no variant pays for another's data. moto deep-copies
+the table (items and stream) on every TransactWriteItems, so its per-move cost grows with
+the table: these are moto's figures, not DynamoDB's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cruddur_lab import model
+from cruddur_lab.clock import stable_id
+from cruddur_lab.engines import EmbeddedServices, Lab
+from cruddur_lab.schema import schema_load
+from cruddur_lab.streams import StreamProcessor, group_row_problems
+
+
+def open_table(services: EmbeddedServices, name: str) -> Lab:
+    lab = services.lab(table_name=name, now="real", connection_url="postgresql://unused/x")
+    schema_load(lab, billing_mode="PAY_PER_REQUEST")
+    return lab
+
+
+def start_groups(lab: Lab, count: int) -> list[tuple[str, model.User]]:
+    """``count`` conversations (two group rows + first message, as Pattern D writes them)."""
+    groups = []
+    for n in range(count):
+        a = model.User(stable_id("bench", n, "a"), f"a{n}", f"A {n}")
+        b = model.User(stable_id("bench", n, "b"), f"b{n}", f"B {n}")
+        group = stable_id("bench-group", n)
+        at = lab.clock.timestamp()
+        for owner, other in ((a, b), (b, a)):
+            row = model.group_item(
+                owner=owner, other=other, message_group_uuid=group, last_message="hi", last_at=at
+            )
+            lab.dynamodb.put_item(TableName=lab.settings.table_name, Item=row)
+        send(lab, group, a, "hi", at)
+        groups.append((group, a))
+    return groups
+
+
+def send(lab: Lab, group: str, sender: model.User, text: str, at: str | None = None) -> str:
+    item = model.message_item(
+        message_group_uuid=group,
+        message_uuid=lab.clock.new_id(),
+        sender=sender,
+        text=text,
+        created_at=at or lab.clock.timestamp(),
+    )
+    lab.dynamodb.put_item(
+        TableName=lab.settings.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)"
+    )
+    return item["sk"]
+
+
+# --- 1. throughput --------------------------------------------------------------------------
+
+
+def throughput(services: EmbeddedServices, name: str, messages: int, groups: int, **options):
+    lab = open_table(services, name)
+    conversations = start_groups(lab, groups)
+    for i in range(messages):
+        group, sender = conversations[i % groups]
+        send(lab, group, sender, f"message {i}")
+    processor = StreamProcessor(lab, **options)
+    started = time.perf_counter()
+    report = processor.process_pending()
+    seconds = time.perf_counter() - started
+    assert group_row_problems(lab) == [], "inconsistent group rows"
+    lab.close()
+    return {
+        "records": report.records,
+        "events": report.events,
+        "moves": report.group_rows_moved,
+        "seconds": seconds,
+        "records/s": report.records / seconds,
+        "messages/s": report.message_inserts / seconds,
+    }
+
+
+# --- 2. lag ---------------------------------------------------------------------------------
+
+
+def lag(services: EmbeddedServices, name: str, messages: int, rate: float, poll: float):
+    lab = open_table(services, name)
+    conversations = start_groups(lab, 5)
+    written: dict[str, float] = {}
+    applied: dict[str, float] = {}
+    processor = StreamProcessor(lab, poll_interval=poll)
+    processor.handler = stamping(processor, applied)
+    processor.process_pending()  # the setup rows are not part of the measurement
+    processor.start()
+    for i in range(messages):
+        group, sender = conversations[i % len(conversations)]
+        sk = send(lab, group, sender, f"message {i}")
+        written[sk] = time.perf_counter()
+        time.sleep(1 / rate)
+    deadline = time.monotonic() + 30
+    while not set(written) <= set(applied) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    processor.stop()
+    assert group_row_problems(lab) == [], "inconsistent group rows"
+    lab.close()
+    lags = sorted(applied[sk] - written[sk] for sk in written)
+    return {"p50 ms": 1000 * percentile(lags, 50), "p95 ms": 1000 * percentile(lags, 95)}
+
+
+def stamping(processor: StreamProcessor, applied: dict[str, float]) -> Callable[..., Any]:
+    """The default handler, then the time at which each message of the event is applied."""
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        result = processor.stream_handler.process(event)
+        now = time.perf_counter()
+        for record in event["Records"]:
+            keys = record["dynamodb"]["Keys"]
+            if record["eventName"] == "INSERT" and model.is_message_key(keys["pk"]["S"]):
+                applied.setdefault(keys["sk"]["S"], now)
+        return result
+
+    return handler
+
+
+def percentile(values: list[float], pct: int) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def table(title: str, rows: dict[str, dict[str, float]], baseline: str, key: str) -> None:
+    columns = list(next(iter(rows.values())))
+    print(f"\n{title}", flush=True)
+    print(f"{'variant':<24}" + "".join(f"{c:>12}" for c in columns) + f"{'ratio':>9}")
+    for variant, values in rows.items():
+        cells = "".join(f"{values[c]:>12.{0 if values[c] >= 100 else 2}f}" for c in columns)
+        ratio = values[key] / rows[baseline][key]
+        print(f"{variant:<24}{cells}{ratio:>8.2f}x")
+    print(f"(ratio: {key} relative to '{baseline}')")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=200, help="messages for throughput")
+    parser.add_argument("--groups", type=int, default=20, help="conversations for throughput")
+    parser.add_argument("--lag-messages", type=int, default=40, help="messages per lag run")
+    parser.add_argument("--rate", type=float, default=10.0, help="messages/s during lag runs")
+    args = parser.parse_args()
+
+    # moto's server logs a 500 when a writer changes the table while a transaction
+    # deep-copies it; botocore retries those requests, so the log is noise here.
+    logging.getLogger("werkzeug").disabled = True
+    services = EmbeddedServices(postgres=False).start()
+    try:
+        results = {
+            "collapsed (default)": throughput(
+                services, "bench-collapsed", args.messages, args.groups
+            ),
+            "per record": throughput(
+                services, "bench-per-record", args.messages, args.groups, collapse=False
+            ),
+            "collapsed, batch 10": throughput(
+                services, "bench-batch-10", args.messages, args.groups, batch_size=10
+            ),
+        }
+        table(
+            f"Throughput: {args.messages} messages in {args.groups} conversations, batch 100 "
+            "unless named",
+            results,
+            "per record",
+            "records/s",
+        )
+        lags = {
+            f"poll {poll:.2f} s": lag(
+                services, f"bench-lag-{i}", args.lag_messages, args.rate, poll
+            )
+            for i, poll in enumerate((0.05, 0.2, 0.5))
+        }
+        table(
+            f"Lag from PutItem to group rows moved: {args.lag_messages} messages at "
+            f"{args.rate:g}/s, processor in the background",
+            lags,
+            "poll 0.20 s",
+            "p50 ms",
+        )
+    finally:
+        services.stop()
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    main()
