@@ -127,10 +127,32 @@ def clean(nb: Any) -> Any:
         cell.id = f"cell-{index:02d}"
         cell.metadata = {k: v for k, v in cell.metadata.items() if k in _CELL_METADATA_KEPT}
         if cell.cell_type == "code":
-            for output in cell.get("outputs", []):
+            cell.outputs = _coalesce_streams(cell.get("outputs", []))
+            for output in cell.outputs:
                 if "metadata" in output:
                     output.metadata = {}
     return nb
+
+
+def _coalesce_streams(outputs: list[Any]) -> list[Any]:
+    """Join consecutive prints to one stream: how the kernel chunked them depends on timing."""
+    joined: list[Any] = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            previous["text"] = _text(previous["text"]) + _text(output["text"])
+        else:
+            joined.append(output)
+    return joined
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
 
 
 def problems(nb: Any) -> list[str]:

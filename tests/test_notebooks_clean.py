@@ -128,3 +128,19 @@ def test_clean_drops_metadata_and_numbers_cells():
 
 def test_notebooks_dir_is_found_from_the_project_folder():
     assert notebooks_dir(ROOT) == ROOT / "notebooks"
+
+
+def test_clean_joins_consecutive_prints_so_timing_never_changes_the_file():
+    cell = new_code_cell("print(1); work(); print(2)", execution_count=1)
+    cell.outputs = [
+        new_output("stream", name="stdout", text="1\n"),
+        new_output("stream", name="stdout", text="2\n"),
+        new_output("execute_result", data={"text/plain": "3"}, execution_count=1),
+        new_output("stream", name="stdout", text="4\n"),
+    ]
+    (cleaned,) = clean(new_notebook(cells=[cell])).cells
+    assert [(o.output_type, o.get("text")) for o in cleaned.outputs] == [
+        ("stream", "1\n2\n"),
+        ("execute_result", None),
+        ("stream", "4\n"),
+    ]
