@@ -117,6 +117,7 @@ def jupyter_command(notebooks: Path, port: int, *, as_root: bool) -> list[str]:
         "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={notebooks}",
         "--ServerApp.log_level=WARN",
+        "--LabApp.log_level=WARN",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         # The language-server finder runs `npm` (slow, and it writes ~/.npm); we ship none.
