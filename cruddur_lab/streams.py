@@ -203,10 +203,11 @@ class StreamProcessor:
     # --- the background loop ----------------------------------------------------------
 
     def _run(self) -> None:
+        busy = False
         while not self._stop.is_set():
             try:
                 with self._lock:
-                    if time.monotonic() - self._listed_at > SHARD_REFRESH_SECONDS:
+                    if self._refresh_due(busy):
                         self._list_shards()
                     step = self._step(raise_after_attempts=False)
                 self.totals.merge(step)
@@ -224,6 +225,14 @@ class StreamProcessor:
                 busy = False
             if not busy:
                 self._stop.wait(self.poll_interval)
+
+    def _refresh_due(self, busy: bool) -> bool:
+        """Re-list shards now and then; off AWS on every idle poll, because a table that is
+        dropped and re-created between polls has a new stream, while moto still answers
+        for the old stream ARN with the new table's shard."""
+        if time.monotonic() - self._listed_at > SHARD_REFRESH_SECONDS:
+            return True
+        return not busy and not self.lab.is_aws
 
     # --- one pass ---------------------------------------------------------------------
 

@@ -484,3 +484,23 @@ def test_streams_process_rejects_a_zero_batch_size(tmp_path):
     done = _cli("streams", "process", "--batch-size", "0", state_file=tmp_path / "none.json")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == "cruddur-lab: error: --batch-size must be at least 1, got 0\n"
+
+
+def test_background_processor_follows_a_dropped_and_recreated_table(table_lab):
+    from cruddur_lab.schema import drop
+
+    processor = StreamProcessor(table_lab, poll_interval=0.05).start()
+    (conversation,) = start_conversations(table_lab, 1)
+    send(table_lab, conversation, "before the drop")
+    assert wait_until(lambda: group_row_problems(table_lab) == [])
+    old_stream = processor.stream_arn
+
+    drop(table_lab)
+    schema_load(table_lab)
+    (conversation,) = start_conversations(table_lab, 1, first=5)
+    message = send(table_lab, conversation, "on the new stream")
+
+    assert wait_until(lambda: group_row_problems(table_lab) == [])
+    assert {r["sk"] for r in group_rows(table_lab, conversation)} == {message["sk"]}
+    assert processor.stream_arn not in (None, old_stream)
+    processor.stop()

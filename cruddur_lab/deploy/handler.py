@@ -4,6 +4,10 @@ This file is the Lambda function *and* the logic ``cruddur_lab.streams`` runs in
 there is one implementation. It imports only boto3 and the standard library: zip it as-is
 (``zip handler.zip handler.py``) and set the Lambda handler to ``handler.handler``.
 
+Nothing invokes it from the stream off AWS: moto never runs a Lambda from an event source
+mapping (it would need Docker) and DynamoDB Local has no Lambda, so
+``cruddur_lab.streams.StreamProcessor`` reads the stream and calls it in-process.
+
 Source of truth. The few names the handler needs (table, GSI, key prefixes) are repeated
 below because a Lambda zip cannot import ``cruddur_lab``; ``tests/test_deploy.py`` asserts
 they equal ``cruddur_lab.model``'s, so they cannot drift. ``cruddur_lab.streams`` imports this
