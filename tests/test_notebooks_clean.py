@@ -7,6 +7,8 @@ stderr), and make sure each notebook is the one its percent-format source descri
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -144,3 +146,30 @@ def test_clean_joins_consecutive_prints_so_timing_never_changes_the_file():
         ("execute_result", None),
         ("stream", "4\n"),
     ]
+
+
+def _nbval(notebook: Path) -> subprocess.CompletedProcess:
+    """nbval as the test command runs it, on one notebook (the project's addopts set aside,
+    since they leave tests/fixtures out of collection)."""
+    return subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider"),
+            *("--nbval", "--nbval-current-env", "-q", str(notebook)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_nbval_fails_a_notebook_that_prints_a_random_uuid():
+    result = _nbval(ROOT / "tests" / "fixtures" / "random_uuid1.ipynb")
+    assert result.returncode == 1, result.stdout
+    assert "1 failed" in result.stdout
+
+
+def test_nbval_passes_the_same_notebook_printing_a_derived_uuid():
+    result = _nbval(ROOT / "tests" / "fixtures" / "stable_uuid1.ipynb")
+    assert result.returncode == 0, result.stdout
+    assert "1 passed" in result.stdout
