@@ -286,3 +286,28 @@ def test_a_cancelled_transaction_elsewhere_does_not_stall_the_processor(table_la
 
     assert processor.process_pending().message_inserts == 1
     assert {r["sk"] for r in group_rows(table_lab, conversation)} == {message["sk"]}
+
+
+def test_rows_still_changing_after_max_attempts_are_reported_as_batch_item_failures(table_lab):
+    (conversation,) = start_conversations(table_lab, 1)
+    ours = send(table_lab, conversation, "ours")
+    newer = send(table_lab, conversation, "newer")
+    other_conversation = start_conversations(table_lab, 1, first=1)[0]
+    other = send(table_lab, other_conversation, "unaffected")
+    client = table_lab.client("dynamodb")
+    rival = StreamHandler(_separate_client(table_lab), table_lab.settings.table_name)
+
+    def rival_moves_first(**_):
+        rival.process({"Records": [stream_record(newer, 3)]})
+
+    client.meta.events.register("before-call.dynamodb.TransactWriteItems", rival_moves_first)
+    try:
+        result = StreamHandler(client, table_lab.settings.table_name, max_attempts=1).process(
+            {"Records": [stream_record(ours, 1), stream_record(other, 2)]}
+        )
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", rival_moves_first)
+
+    assert result.lambda_response() == {"batchItemFailures": [{"itemIdentifier": "1"}]}
+    # The other conversation in the same batch was still applied.
+    assert {r["sk"] for r in group_rows(table_lab, other_conversation)} == {other["sk"]}
