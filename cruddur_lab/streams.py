@@ -428,10 +428,11 @@ def group_row_problems(lab: Lab) -> list[str]:
     """Check Pattern E's promise over the whole table; an empty list means it holds.
 
     Every conversation with messages has exactly two group rows (two different owners), and
-    each shows the newest message: its ``sk`` and text (newest = greatest ``(sk,
-    message_uuid)``, the handler's tie-break). Scans the table: for notebooks and tests.
+    each shows the newest message (greatest ``sk``: unique within a conversation, it is the
+    message row's key): its ``sk`` and text, with exactly the model's group-row attributes.
+    Scans the table: for notebooks and tests.
     """
-    from .model import GSI_PARTITION_KEY, is_group_key, parse_pk
+    from .model import GROUP_ATTRIBUTES, GSI_PARTITION_KEY, is_group_key, parse_pk
 
     newest: dict[str, dict[str, Any]] = {}
     rows: dict[str, list[dict[str, Any]]] = {}
@@ -440,11 +441,17 @@ def group_row_problems(lab: Lab) -> list[str]:
             rows.setdefault(item[GSI_PARTITION_KEY], []).append(item)
             continue
         _, group = parse_pk(item["pk"])
-        if group not in newest or _newest_key(item) > _newest_key(newest[group]):
+        if group not in newest or item["sk"] > newest[group]["sk"]:
             newest[group] = item
     problems = []
     for group in sorted(set(newest) | set(rows)):
         group_rows = rows.get(group, [])
+        for row in sorted(group_rows, key=lambda r: r["pk"]):
+            if sorted(row) != sorted(GROUP_ATTRIBUTES):
+                problems.append(
+                    f"group {group}: {row['pk']} has attributes {sorted(row)}, expected "
+                    f"{sorted(GROUP_ATTRIBUTES)}"
+                )
         owners = {row["pk"] for row in group_rows}
         if len(group_rows) != 2 or len(owners) != 2:
             problems.append(f"group {group}: {len(group_rows)} group rows, expected 2 owners")
@@ -459,10 +466,6 @@ def group_row_problems(lab: Lab) -> list[str]:
                     f"{message['sk']}"
                 )
     return problems
-
-
-def _newest_key(item: dict[str, Any]) -> tuple[str, str]:
-    return (item["sk"], item.get("message_uuid", ""))
 
 
 def _scan(lab: Lab) -> list[dict[str, Any]]:

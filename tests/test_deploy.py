@@ -48,8 +48,8 @@ def test_handler_constants_equal_the_models():
     assert handler_module.GSI_PARTITION_KEY == model.GSI_PARTITION_KEY
     assert handler_module.GROUP_PREFIX == model.GROUP_PREFIX
     assert handler_module.MESSAGE_PREFIX == model.MESSAGE_PREFIX
-    # The uuid a group row keeps is the message row's own attribute.
-    assert handler_module.LAST_MESSAGE_UUID in model.MESSAGE_ATTRIBUTES
+    # A moved group row is built from this list: the bootcamp's attributes, nothing added.
+    assert handler_module.GROUP_ATTRIBUTES == model.GROUP_ATTRIBUTES
 
 
 def test_template_table_matches_create_table_spec():

@@ -1,8 +1,9 @@
 """Pattern E under faults (issue 3, section 3), on the embedded engine's real stream.
 
-After every scenario the same three things must hold (``assert_inbox_consistent``):
-every group row's ``sk`` is the newest message's ``sk`` of its group (``group_row_problems``
-also checks the text), exactly two group rows per conversation, and no message lost.
+After every scenario the same things must hold (``assert_inbox_consistent``): every group
+row's ``sk`` is the newest message's ``sk`` of its group (``group_row_problems`` also checks
+the text), exactly two group rows per conversation, each with exactly the model's group-row
+attributes, and no message lost.
 Faults are injected at the boundary (a handler that crashes mid-batch, records delivered
 twice or shuffled, concurrent writers and processors); our code is never mocked.
 """
@@ -15,6 +16,7 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 from stream_support import (
+    Conversation,
     group_rows,
     items,
     message_uuids,
@@ -23,10 +25,14 @@ from stream_support import (
     stream_record,
 )
 
-from cruddur_lab.clock import format_timestamp, parse_timestamp
+from cruddur_lab import model, patterns
+from cruddur_lab.clock import Clock, format_timestamp, parse_timestamp
 from cruddur_lab.deploy.handler import StreamHandler
 from cruddur_lab.schema import schema_load
 from cruddur_lab.streams import StreamProcessor, group_row_problems
+
+# group_rows() and assert_inbox_consistent() only need the group uuid.
+SEED_CONVERSATION = Conversation(model.SEED_GROUP_UUID, ())
 
 
 @pytest.fixture
@@ -38,7 +44,10 @@ def table_lab(lab):
 def assert_inbox_consistent(lab, conversations, written_uuids):
     assert group_row_problems(lab) == []
     for conversation in conversations:
-        assert len(group_rows(lab, conversation)) == 2
+        rows = group_rows(lab, conversation)
+        assert len(rows) == 2
+        # The bootcamp's app reads these rows: nothing added, nothing missing.
+        assert [sorted(row) for row in rows] == [sorted(model.GROUP_ATTRIBUTES)] * 2
     assert message_uuids(lab) == written_uuids
 
 
@@ -159,22 +168,26 @@ def test_a_transient_dynamodb_error_fails_the_batch_and_the_retry_succeeds(table
 
 
 def test_two_messages_for_one_group_in_the_same_microsecond(table_lab):
+    """Message rows are keyed (MSG#group, sk), so the second writer cannot take the same sk:
+    its conditional put is refused and it stamps again; both messages exist."""
     (conversation,) = start_conversations(table_lab, 1)
     moment = table_lab.clock.timestamp()
-    collisions = []
+    restamped = format_timestamp(parse_timestamp(moment).replace(microsecond=1))
+    collisions, sent = [], {}
 
     def send_at_moment(sender):
         # As Pattern C: a put that refuses to overwrite; on a collision, stamp again.
         stamp = moment
         while True:
             try:
-                return send(
+                sent[sender] = send(
                     table_lab, conversation, f"from {sender}", created_at=stamp, sender=sender
                 )
+                return
             except ClientError as error:
                 assert error.response["Error"]["Code"] == "ConditionalCheckFailedException"
                 collisions.append(sender)
-                stamp = format_timestamp(parse_timestamp(stamp).replace(microsecond=1))
+                stamp = restamped
 
     threads = [threading.Thread(target=send_at_moment, args=(s,)) for s in (0, 1)]
     for thread in threads:
@@ -184,8 +197,59 @@ def test_two_messages_for_one_group_in_the_same_microsecond(table_lab):
     StreamProcessor(table_lab).process_pending()
 
     assert len(collisions) == 1  # the second writer was refused, not silently overwritten
+    second = collisions[0]
+    assert (sent[1 - second]["sk"], sent[second]["sk"]) == (moment, restamped)
+    stored = {i["sk"]: i["message"] for i in items(table_lab) if model.is_message_key(i["pk"])}
+    assert (stored[moment], stored[restamped]) == (f"from {1 - second}", f"from {second}")
+    assert {(r["sk"], r["message"]) for r in group_rows(table_lab, conversation)} == {
+        (restamped, f"from {second}")
+    }
     assert len(message_uuids(table_lab)) == 3
     assert_inbox_consistent(table_lab, [conversation], message_uuids(table_lab))
+
+
+def test_two_create_message_calls_on_clocks_reading_the_same_microsecond(services, seeded_lab):
+    """Pattern C itself, from two app instances whose clocks read the same instant: one
+    message keeps it, the other is refused and re-stamped by its clock's next reading."""
+    moment = "2026-03-02T09:00:00.000000+00:00"  # after every seed message
+    callers = {h: patterns.caller_for_handle(seeded_lab, h) for h in ("andrewbrown", "bayko")}
+    other_app = services.lab(now=moment)  # the same engine, its own clock and connections
+    try:
+        seeded_lab.clock = Clock.pinned(moment)
+        other_app.clock.new_id()  # same instant, but a different message uuid
+        before = message_uuids(seeded_lab)
+        start, created = threading.Barrier(2), {}
+
+        def write(lab, handle):
+            start.wait()
+            created[handle] = patterns.create_message(
+                lab, callers[handle], model.SEED_GROUP_UUID, f"from {handle}"
+            )
+
+        threads = [
+            threading.Thread(target=write, args=pair)
+            for pair in ((seeded_lab, "andrewbrown"), (other_app, "bayko"))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        other_app.close()
+    StreamProcessor(seeded_lab).process_pending()
+
+    first, second = sorted(created.values(), key=lambda m: m.created_at)
+    assert (first.created_at, second.created_at) == (moment, "2026-03-02T09:00:01.000000+00:00")
+    assert first.message_uuid != second.message_uuid
+    stored = {i["message_uuid"]: i["message"] for i in items(seeded_lab) if "message_uuid" in i}
+    assert stored[first.message_uuid] == first.message
+    assert stored[second.message_uuid] == second.message
+    assert {(r["sk"], r["message"]) for r in group_rows(seeded_lab, SEED_CONVERSATION)} == {
+        (second.created_at, second.message)
+    }
+    assert_inbox_consistent(
+        seeded_lab, [SEED_CONVERSATION], before | {first.message_uuid, second.message_uuid}
+    )
 
 
 def _writers(lab, conversations, threads, per_thread):

@@ -59,9 +59,9 @@ def test_insert_moves_both_group_rows_to_the_new_message(table_lab):
     result = handler_for(table_lab).process(lambda_event(stream_record(message, 10)))
 
     rows = group_rows(table_lab, conversation)
-    assert [(r["sk"], r["message"], r["message_uuid"]) for r in rows] == [
-        (message["sk"], "second", message["message_uuid"])
-    ] * 2
+    assert [(r["sk"], r["message"]) for r in rows] == [(message["sk"], "second")] * 2
+    # Exactly the bootcamp's group-row attributes: the handler adds none.
+    assert [sorted(r) for r in rows] == [sorted(model.GROUP_ATTRIBUTES)] * 2
     # Each row still describes the *other* participant.
     assert {r["pk"]: r["user_handle"] for r in rows} == {
         model.group_pk(conversation.users[0].uuid): conversation.users[1].handle,
@@ -124,30 +124,36 @@ def test_an_older_record_never_moves_a_row_backwards(table_lab):
     assert (result.group_rows_moved, result.group_rows_current) == (0, 2)
 
 
-@pytest.mark.parametrize("order", ["low-then-high", "high-then-low"])
-def test_same_microsecond_tie_goes_to_the_greater_message_uuid_in_either_order(table_lab, order):
+def test_a_record_at_the_rows_own_sk_is_current_and_writes_nothing(table_lab):
+    """Pattern D writes the group rows with its first message's sk: its record is current."""
     (conversation,) = start_conversations(table_lab, 1)
-    moment = table_lab.clock.timestamp()
-    low, high = (
-        model.message_item(
-            message_group_uuid=conversation.group_uuid,
-            message_uuid=uuid,
-            sender=conversation.users[0],
-            text=text,
-            created_at=moment,
+    first = next(i for i in items(table_lab) if model.is_message_key(i["pk"]))
+    before = items(table_lab)
+
+    result = handler_for(table_lab).process(lambda_event(stream_record(first, 1)))
+
+    assert items(table_lab) == before
+    assert {r["sk"] for r in group_rows(table_lab, conversation)} == {first["sk"]}
+    assert (result.group_rows_moved, result.group_rows_current) == (0, 2)
+
+
+def test_a_move_keeps_only_the_models_attributes(table_lab):
+    """Rows an earlier handler version left with an extra attribute are caught by
+    ``group_row_problems`` and come out of their next move with exactly the model's."""
+    (conversation,) = start_conversations(table_lab, 1)
+    for row in group_rows(table_lab, conversation):
+        table_lab.dynamodb.put_item(
+            TableName=table_lab.settings.table_name, Item={**row, "message_uuid": "0" * 32}
         )
-        for uuid, text in (("1" * 32, "low"), ("9" * 32, "high"))
-    )
-    records = [stream_record(low, 1), stream_record(high, 2)]
-    if order == "high-then-low":
-        records.reverse()
+    assert len(group_row_problems(table_lab)) == 2
+    message = send(table_lab, conversation, "next")
 
-    for record in records:  # separate events: no collapsing can hide the order
-        handler_for(table_lab).process(lambda_event(record))
+    handler_for(table_lab).process(lambda_event(stream_record(message, 3)))
 
-    assert {(r["sk"], r["message"]) for r in group_rows(table_lab, conversation)} == {
-        (moment, "high")
-    }
+    assert [sorted(r) for r in group_rows(table_lab, conversation)] == [
+        sorted(model.GROUP_ATTRIBUTES)
+    ] * 2
+    assert group_row_problems(table_lab) == []
 
 
 def test_a_duplicate_group_row_left_by_the_bootcamp_handler_is_removed(table_lab):

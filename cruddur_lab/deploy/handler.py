@@ -8,10 +8,10 @@ Nothing invokes it from the stream off AWS: moto never runs a Lambda from an eve
 mapping (it would need Docker) and DynamoDB Local has no Lambda, so
 ``cruddur_lab.streams.StreamProcessor`` reads the stream and calls it in-process.
 
-Source of truth. The few names the handler needs (table, GSI, key prefixes) are repeated
-below because a Lambda zip cannot import ``cruddur_lab``; ``tests/test_deploy.py`` asserts
-they equal ``cruddur_lab.model``'s, so they cannot drift. ``cruddur_lab.streams`` imports this
-module rather than copying any of it.
+Source of truth. The few names the handler needs (table, GSI, key prefixes, the group row's
+attributes) are repeated below because a Lambda zip cannot import ``cruddur_lab``;
+``tests/test_deploy.py`` asserts they equal ``cruddur_lab.model``'s, so they cannot drift.
+``cruddur_lab.streams`` imports this module rather than copying any of it.
 
 Configuration (Lambda entry point ``handler``) comes from the environment, never from code:
 ``TABLE_NAME`` (or the bootcamp's ``DDB_MESSAGE_TABLE``), ``AWS_REGION`` (Lambda sets it) and an
@@ -23,19 +23,20 @@ What one event does (every record, not only ``Records[0]``):
 * REMOVE and MODIFY records, and records whose key is not ``MSG#…`` (the group rows this
   handler itself moves show up on the stream too), are skipped and counted.
 * For each INSERT of a message row, every group row of that conversation moves to the
-  message's ``sk`` with its text. Rows are found through the sparse GSI; the GSI is only a
-  hint (it can be stale on AWS), correctness comes from conditional writes:
+  message's ``sk`` with its text. The moved row has exactly the bootcamp's group-row
+  attributes (``GROUP_ATTRIBUTES``), nothing added. Rows are found through the sparse GSI;
+  the GSI is only a hint (it can be stale on AWS), correctness comes from conditional writes:
   a move is one ``TransactWriteItems`` -- Delete the old key *if it still exists* plus Put
   the new key *if it is free* -- so a row is never lost or duplicated. When a concurrent
   move got there first the transaction is cancelled, and the handler re-reads and retries.
-* Only forward: a row moves only when the record's ``(sk, message_uuid)`` is greater than
-  the row's. Redelivered or older records change nothing, so a batch is idempotent.
-* Tie-break: two messages stamped in the same microsecond have the same ``sk``; the one with
-  the greater ``message_uuid`` wins, whatever order the records arrive in. To compare, the
-  handler stores the last message's uuid on the group row as ``message_uuid``. Rows written
-  without it (by the seed or Pattern D) compare as ``""``, older than any message, except
-  that a row with the record's own ``sk`` and text is the one written with that message and
-  counts as current.
+* Only forward: a row moves only when the record's ``sk`` is strictly greater than the
+  row's; an equal ``sk`` is the message the row already shows (Pattern D and the seed write
+  the row with its first message's ``sk``). Redelivered or older records change nothing, so
+  a batch is idempotent.
+* ``sk`` alone orders a conversation: message rows are keyed ``(MSG#group, sk)``, so two
+  messages of one conversation never share an ``sk`` in the table (Pattern C puts with
+  ``attribute_not_exists`` and stamps again on a clash). An unconditional overwrite of a
+  message row reaches the stream as MODIFY, which is skipped.
 * An owner with two rows for one conversation (the bootcamp's delete-then-put could leave
   one) keeps the newer; the older is deleted and counted as ``duplicates_removed``.
 * Within one event, records of one conversation are collapsed to the newest before
@@ -69,8 +70,16 @@ GSI_NAME = "message-group-sk-index"
 GSI_PARTITION_KEY = "message_group_uuid"
 GROUP_PREFIX = "GRP#"
 MESSAGE_PREFIX = "MSG#"
-#: Attribute the handler adds to group rows: the uuid of the message they show.
-LAST_MESSAGE_UUID = "message_uuid"
+#: A group row's attributes, exactly (the bootcamp's app reads these rows).
+GROUP_ATTRIBUTES = (
+    "pk",
+    "sk",
+    "message_group_uuid",
+    "message",
+    "user_uuid",
+    "user_display_name",
+    "user_handle",
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,13 +122,8 @@ class NewMessage:
 
     group_uuid: str
     sk: str
-    message_uuid: str
     text: str
     sequence_number: str
-
-    @property
-    def position(self) -> tuple[str, str]:
-        return (self.sk, self.message_uuid)
 
 
 class StreamHandler:
@@ -148,7 +152,7 @@ class StreamHandler:
         messages = list(self._messages(event.get("Records") or [], result))
         batches = _collapse(messages) if self.collapse else [[m] for m in messages]
         for records in batches:
-            newest = max(records, key=lambda m: m.position)
+            newest = max(records, key=lambda m: m.sk)
             try:
                 self.move_group_rows(newest, result)
             except MoveIncomplete as error:
@@ -200,7 +204,7 @@ class StreamHandler:
         """
         rows = self._query_gsi(message.group_uuid)
         by_owner: dict[str, dict[str, Any]] = {}
-        for row in sorted(rows, key=_position, reverse=True):
+        for row in sorted(rows, key=lambda r: r["sk"]["S"], reverse=True):
             owner = row["pk"]["S"]
             if owner not in by_owner:
                 by_owner[owner] = row
@@ -239,36 +243,12 @@ class StreamHandler:
         return True
 
     def _move_row(self, row: dict[str, Any], message: NewMessage) -> str:
-        if _position(row) >= message.position or _written_with(row, message):
+        if row["sk"]["S"] >= message.sk:
             return "current"
-        new_row = {
-            **row,
-            "sk": {"S": message.sk},
-            "message": {"S": message.text},
-            LAST_MESSAGE_UUID: {"S": message.message_uuid},
-        }
-        if row["sk"]["S"] == message.sk:
-            return self._replace_in_place(new_row, message)
+        # Built from the fixed attribute list, not ``{**row}``: nothing else is carried along.
+        new_row = {name: row[name] for name in GROUP_ATTRIBUTES if name in row}
+        new_row.update(sk={"S": message.sk}, message={"S": message.text})
         return self._move_to_new_key(row, new_row, message)
-
-    def _replace_in_place(self, new_row: dict[str, Any], message: NewMessage) -> str:
-        """Same ``sk`` (a same-microsecond message): overwrite only if ours is greater."""
-        try:
-            self.client.put_item(
-                TableName=self.table_name,
-                Item=new_row,
-                ConditionExpression=(
-                    "attribute_exists(pk) AND #g = :g AND (attribute_not_exists(#u) OR #u < :u)"
-                ),
-                ExpressionAttributeNames={"#g": GSI_PARTITION_KEY, "#u": LAST_MESSAGE_UUID},
-                ExpressionAttributeValues={
-                    ":g": {"S": message.group_uuid},
-                    ":u": {"S": message.message_uuid},
-                },
-            )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return "conflict"
-        return "moved"
 
     def _move_to_new_key(
         self, row: dict[str, Any], new_row: dict[str, Any], message: NewMessage
@@ -329,23 +309,8 @@ def _new_message(pk: str, data: dict[str, Any]) -> NewMessage:
     return NewMessage(
         group_uuid=pk[len(MESSAGE_PREFIX) :],
         sk=data["Keys"]["sk"]["S"],
-        message_uuid=image.get(LAST_MESSAGE_UUID, {}).get("S", ""),
         text=image.get("message", {}).get("S", ""),
         sequence_number=data["SequenceNumber"],
-    )
-
-
-def _position(row: dict[str, Any]) -> tuple[str, str]:
-    return (row["sk"]["S"], row.get(LAST_MESSAGE_UUID, {}).get("S", ""))
-
-
-def _written_with(row: dict[str, Any], message: NewMessage) -> bool:
-    """A row the seed or Pattern D wrote together with this very message (same sk and text,
-    no uuid yet): already current, so no write is spent on adding the uuid."""
-    return (
-        LAST_MESSAGE_UUID not in row
-        and row["sk"]["S"] == message.sk
-        and row.get("message", {}).get("S") == message.text
     )
 
 
