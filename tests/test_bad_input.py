@@ -156,7 +156,7 @@ def setup_seeded(lab: Any) -> None:
     from cruddur_lab.seed import seed
 
     setup_table(lab)
-    seed(lab)
+    seed(lab, messages=20)  # how many does not matter here; fewer is faster
 
 
 def setup_no_gsi(lab: Any) -> None:
