@@ -7,7 +7,7 @@ parameterised; a handle such as ``x'; DROP TABLE users;--`` is only ever a value
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import stable_id
 from .errors import NotFound
@@ -88,14 +88,25 @@ def _user(row: tuple) -> User:
     )
 
 
+def _select(lab: Lab, sql: str, params: tuple = ()) -> Any:
+    """Run a lookup; a database that was never seeded is one line, not a psycopg traceback."""
+    import psycopg
+
+    try:
+        return lab.pg.execute(sql, params)
+    except psycopg.errors.UndefinedTable:
+        raise NotFound("the users table does not exist: run `cruddur-lab seed` first") from None
+
+
 def list_users(lab: Lab) -> list[User]:
-    rows = lab.pg.execute(f"SELECT {_USER_COLUMNS} FROM public.users ORDER BY handle").fetchall()
+    rows = _select(lab, f"SELECT {_USER_COLUMNS} FROM public.users ORDER BY handle").fetchall()
     return [_user(row) for row in rows]
 
 
 def find_user_by_handle(lab: Lab, handle: str) -> User:
     """The user with ``handle``, or ``NotFound`` naming it."""
-    row = lab.pg.execute(
+    row = _select(
+        lab,
         f"SELECT {_USER_COLUMNS} FROM public.users WHERE handle = %s ORDER BY created_at LIMIT 1",
         (handle,),
     ).fetchone()
@@ -106,7 +117,8 @@ def find_user_by_handle(lab: Lab, handle: str) -> User:
 
 def find_user_by_cognito_id(lab: Lab, cognito_user_id: str) -> User:
     """The user whose ``cognito_user_id`` is given (how the app identifies the caller)."""
-    row = lab.pg.execute(
+    row = _select(
+        lab,
         f"SELECT {_USER_COLUMNS} FROM public.users WHERE cognito_user_id = %s "
         "ORDER BY created_at LIMIT 2",
         (cognito_user_id,),
@@ -120,8 +132,8 @@ def find_user_by_cognito_id(lab: Lab, cognito_user_id: str) -> User:
 
 
 def find_user_by_uuid(lab: Lab, user_uuid: str) -> User:
-    row = lab.pg.execute(
-        f"SELECT {_USER_COLUMNS} FROM public.users WHERE uuid::text = %s", (user_uuid,)
+    row = _select(
+        lab, f"SELECT {_USER_COLUMNS} FROM public.users WHERE uuid::text = %s", (user_uuid,)
     ).fetchone()
     if row is None:
         raise NotFound(f"no user with uuid {user_uuid!r}")

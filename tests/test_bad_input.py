@@ -402,6 +402,22 @@ CLI_CASES = [
         env={"CONNECTION_URL": f"postgresql://postgres:hunter2@127.0.0.1:{_PG_DOWN_PORT}/cruddur"},
     ),
     CliCase(
+        "users table missing (Postgres never seeded)",
+        ["list-conversations", "andrewbrown"],
+        "the users table does not exist: run `cruddur-lab seed` first",
+        1,
+        "table",
+    ),
+    CliCase(
+        "CONNECTION_URL naming a database that does not exist",
+        ["list-conversations", "andrewbrown"],
+        'cannot connect to Postgres at {missing_db_url} (database "nope" does not exist): '
+        "start it or fix CONNECTION_URL",
+        1,
+        "seeded",
+        env={"CONNECTION_URL": "{missing_db_url}"},
+    ),
+    CliCase(
         "CONNECTION_URL that is not a URL",
         ["seed"],
         "CONNECTION_URL 'localhost:5432 cruddur' is not a Postgres URL: use e.g. "
@@ -462,13 +478,22 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(case, lab, services, tmp_p
     state = str(tmp_path / "up.json")
     if case.attach:
         attach_state(state, services)
-    closed_url = _closed_url()
+    places = {
+        "{closed_url}": _closed_url(),
+        "{missing_db_url}": services.connection_url.replace("/cruddur?", "/nope?"),
+    }
+
+    def fill(text: str) -> str:
+        for place, value in places.items():
+            text = text.replace(place, value)
+        return text
+
     env = clean_environment(
         CRUDDUR_LAB_STATE=state,
         AWS_SECRET_ACCESS_KEY="do-not-print-this-secret",
-        **{key: value.replace("{closed_url}", closed_url) for key, value in case.env.items()},
+        **{key: fill(value) for key, value in case.env.items()},
     )
-    argv = [arg.replace("{closed_url}", closed_url) for arg in case.argv]
+    argv = [fill(arg) for arg in case.argv]
 
     result = run_cli(argv, env)
 
@@ -482,7 +507,7 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(case, lab, services, tmp_p
         line = only_error_line(result.stderr)
         assert case.line.fullmatch(line.removeprefix("cruddur-lab: error: ")), line
     else:
-        expected = case.line.replace("{closed_url}", closed_url)
+        expected = fill(case.line)
         assert only_error_line(result.stderr) == "cruddur-lab: error: " + expected
     assert "do-not-print-this-secret" not in result.stderr
     assert "hunter2" not in result.stderr
