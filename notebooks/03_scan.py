@@ -101,8 +101,8 @@ print("checks passed")
 #
 # 1. `Count` is what the filter kept, `ScannedCount` what was read; you pay for what was
 #    read, so the filter saves transfer, not capacity.
-# 2. About 1,048,576 / (average item size) messages: with items near 240 bytes, roughly
-#    4,300. `cruddur-lab run -p messages 5000` shows `pages 2`.
+# 2. About 1,048,576 / (average item size) messages: with items near 285 bytes, roughly
+#    3,700. `cruddur-lab run 03 -p messages 5000` shows `pages 2`.
 # 3. One group row per participant; both carry the conversation's `message_group_uuid`.
 #
 # </details>
