@@ -24,7 +24,7 @@ NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 SOURCE_PATTERN = "[0-9][0-9]_*.py"
 KERNEL_NAME = "python3"
 #: Kernel start-up notices (e.g. "running over TCP without encryption") are not for learners.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME}
 #: Headings every notebook has (markdown, any level).
 REQUIRED_HEADINGS = ("Aim", "Theory", "Practice", "Check", "Exercises")

@@ -31,7 +31,7 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, capacity, model
-from cruddur_lab.display import format_gsi_view, format_item_collections, format_read_summary
+from cruddur_lab.display import ItemCollections, format_gsi_view, format_read_summary
 from cruddur_lab.notebooks import prepare
 from cruddur_lab.reads import scan
 
@@ -48,7 +48,8 @@ print(format_read_summary(result, engine_is_aws=lab.is_aws))
 
 # %% [markdown]
 # The items as **item collections**: one block per partition key, in sort-key order. We
-# show the first three of each collection; the counts are of the whole collection.
+# show the first three of each collection; the counts are of the whole collection. In
+# JupyterLab the view is an HTML table with a band per partition; elsewhere it is text.
 
 # %%
 preview = []
@@ -56,8 +57,7 @@ for pk in sorted({item["pk"] for item in result.items}):
     collection = [item for item in result.items if item["pk"] == pk]
     preview += collection[:3]
     print(f"{pk}: {len(collection)} items")
-print()
-print(format_item_collections(preview, ("sk", "user_handle", "message"), max_width=44))
+ItemCollections(preview, ("sk", "user_handle", "message"), max_width=44)
 
 # %% [markdown]
 # The same items through the sparse GSI `message-group-sk-index`: only the rows that carry
