@@ -98,6 +98,15 @@ def _select(lab: Lab, sql: str, params: tuple = ()) -> Any:
         raise NotFound("the users table does not exist: run `cruddur-lab seed` first") from None
 
 
+def _storable(value: str) -> bool:
+    """False for text no Postgres row can hold (NUL, lone surrogates): nobody has it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
 def list_users(lab: Lab) -> list[User]:
     rows = _select(lab, f"SELECT {_USER_COLUMNS} FROM public.users ORDER BY handle").fetchall()
     return [_user(row) for row in rows]
@@ -105,6 +114,8 @@ def list_users(lab: Lab) -> list[User]:
 
 def find_user_by_handle(lab: Lab, handle: str) -> User:
     """The user with ``handle``, or ``NotFound`` naming it."""
+    if not _storable(handle):
+        raise NotFound(f"no user with handle {handle!r}: check the name")
     row = _select(
         lab,
         f"SELECT {_USER_COLUMNS} FROM public.users WHERE handle = %s ORDER BY created_at LIMIT 1",
@@ -117,6 +128,8 @@ def find_user_by_handle(lab: Lab, handle: str) -> User:
 
 def find_user_by_cognito_id(lab: Lab, cognito_user_id: str) -> User:
     """The user whose ``cognito_user_id`` is given (how the app identifies the caller)."""
+    if not _storable(cognito_user_id):
+        raise NotFound(f"no user with cognito_user_id {cognito_user_id!r}: check the id")
     row = _select(
         lab,
         f"SELECT {_USER_COLUMNS} FROM public.users WHERE cognito_user_id = %s "
@@ -132,6 +145,8 @@ def find_user_by_cognito_id(lab: Lab, cognito_user_id: str) -> User:
 
 
 def find_user_by_uuid(lab: Lab, user_uuid: str) -> User:
+    if not _storable(user_uuid):
+        raise NotFound(f"no user with uuid {user_uuid!r}")
     row = _select(
         lab, f"SELECT {_USER_COLUMNS} FROM public.users WHERE uuid::text = %s", (user_uuid,)
     ).fetchone()

@@ -44,6 +44,16 @@ def require_text(text: str | None) -> str:
             f"the message has {len(text)} characters, more than the {MAX_MESSAGE_CHARS} "
             "allowed: shorten it",
         )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        # A lone surrogate: what Python makes of bytes that were not UTF-8 (a terminal in
+        # another encoding). DynamoDB strings are UTF-8, so it cannot be stored.
+        raise ServiceError(
+            "message_invalid_characters",
+            f"the message is not valid Unicode (character {error.start + 1} is a lone "
+            f"surrogate {text[error.start]!r}): retype it, or set the terminal to UTF-8",
+        ) from None
     return text
 
 

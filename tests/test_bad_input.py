@@ -894,6 +894,15 @@ SERVICE_CASES = [
         "invalid_page_token",
         "another",
     ),
+    (
+        "lone surrogate in the message",
+        _send("caf\udce9"),
+        "message_invalid_characters",
+        "lone surrogate",
+    ),
+    ("NUL in the receiver handle", _start("bay\x00ko"), "receiver_not_found", "bay"),
+    ("lone surrogate in the receiver", _start("bayk\udcf6"), "receiver_not_found", "bayk"),
+    ("NUL in the caller id", _as_caller("sub\x00"), "caller_not_found", "sub"),
     ("caller MOCK", _as_caller("MOCK"), "caller_not_found", "MOCK"),
     ("caller with an unknown sub", _as_caller("no-such-sub"), "caller_not_found", "no-such-sub"),
 ]
@@ -985,6 +994,12 @@ CLI_SERVICE_CASES = [
         "receiver_not_found",
     ),
     ("inbox --limit 0", ["groups", "list", "--as", "andrewbrown", "--limit", "0"], "invalid_limit"),
+    (
+        # b"caf\xe9" from a Latin-1 terminal: Python hands it over as a lone surrogate
+        "send Latin-1 bytes",
+        ["messages", "send", SEED_GROUP_UUID, "caf\udce9", "--as", "andrewbrown"],
+        "message_invalid_characters",
+    ),
 ]
 
 
