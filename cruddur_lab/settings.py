@@ -19,6 +19,7 @@ from .model import TABLE_NAME
 
 ENGINES = ("embedded", "endpoint", "aws")
 _TABLE_NAME_RULE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
+_REGION_RULE = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
 DEFAULT_REGION = "us-east-1"
 #: Where ``cruddur-lab up`` records its endpoints so other commands can find it.
 STATE_ENV = "CRUDDUR_LAB_STATE"
@@ -76,6 +77,8 @@ def resolve(
         chosen = "aws"
     env_endpoint = env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL")
     endpoint = endpoint_url or env_endpoint or None
+    if endpoint:
+        check_endpoint_url(endpoint, "--endpoint-url" if endpoint_url else "AWS_ENDPOINT_URL")
     if chosen is None:
         chosen = "endpoint" if endpoint else "embedded"
         engine_chosen = False
@@ -107,7 +110,9 @@ def resolve(
         endpoint_url=endpoint,
         connection_url=connection_url or env.get("CONNECTION_URL") or None,
         table_name=check_table_name(table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME),
-        region=region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+        region=check_region(
+            region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+        ),
         user_pool_id=user_pool_id or env.get("AWS_COGNITO_USER_POOL_ID") or None,
         now=now if now is not None else env.get("CRUDDUR_NOW") or None,
         profile=profile or env.get("AWS_PROFILE") or None,
@@ -128,6 +133,32 @@ def redact_url(url: str) -> str:
         netloc = parts.netloc.replace(f":{password}@", ":***@")
         return parts._replace(netloc=netloc).geturl()
     return url
+
+
+def check_endpoint_url(url: str, source: str = "AWS_ENDPOINT_URL") -> str:
+    """An http(s) URL with a host and a valid port, or one ConfigError line."""
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ConfigError(
+            f"{source}={url!r} is not an endpoint URL: use http://HOST:PORT, "
+            "e.g. http://localhost:8000"
+        )
+    return url
+
+
+def check_region(region: str) -> str:
+    """botocore's own region rule, checked before any client is built."""
+    if not _REGION_RULE.fullmatch(region):
+        raise ConfigError(
+            f"region {region!r} is not an AWS region name: use e.g. us-east-1 "
+            "(--region or AWS_REGION / AWS_DEFAULT_REGION)"
+        )
+    return region
 
 
 def check_table_name(name: str) -> str:

@@ -386,6 +386,28 @@ CLI_CASES = [
         env={"DDB_MESSAGE_TABLE": "ab"},
     ),
     CliCase(
+        "endpoint that is not a URL",
+        ["list-tables", "--endpoint-url", "localhost"],
+        "--endpoint-url='localhost' is not an endpoint URL: use http://HOST:PORT, e.g. "
+        "http://localhost:8000",
+        2,
+    ),
+    CliCase(
+        "endpoint port out of range (AWS_ENDPOINT_URL)",
+        ["list-tables"],
+        "AWS_ENDPOINT_URL='http://127.0.0.1:80000' is not an endpoint URL: use "
+        "http://HOST:PORT, e.g. http://localhost:8000",
+        2,
+        env={"AWS_ENDPOINT_URL": "http://127.0.0.1:80000"},
+    ),
+    CliCase(
+        "region botocore would refuse",
+        ["list-tables", "--region", "us east 1"],
+        "region 'us east 1' is not an AWS region name: use e.g. us-east-1 (--region or "
+        "AWS_REGION / AWS_DEFAULT_REGION)",
+        2,
+    ),
+    CliCase(
         "unreachable endpoint (closed loopback port)",
         ["schema-load", "--endpoint-url", "{closed_url}"],
         "cannot reach {closed_url}: start the service (or `cruddur-lab up`) or fix "
