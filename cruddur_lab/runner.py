@@ -189,7 +189,9 @@ def describe_failure(error: Exception) -> str:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(error, PapermillExecutionError):
-        first = next((line for line in error.source.splitlines() if line.strip()), "")
+        first = _failing_line(error.traceback) or next(
+            (line for line in error.source.splitlines() if line.strip()), ""
+        )
         message = (error.evalue or "").strip().splitlines()
         return (
             f"In [{error.exec_count}] `{first.strip()[:60]}`: {error.ename}: "
@@ -197,6 +199,20 @@ def describe_failure(error: Exception) -> str:
         )
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[-1] if text else ''}".rstrip(": ")
+
+
+def _failing_line(traceback: list[str]) -> str | None:
+    """The source line IPython marks with ``---->`` in the cell's own frame, if any."""
+    import re
+
+    for frame in traceback:
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", frame)
+        if not plain.startswith("Cell In["):
+            continue
+        for line in plain.splitlines():
+            if line.lstrip().startswith("---->"):
+                return line.split("---->", 1)[1].strip().split(" ", 1)[-1].strip()
+    return None
 
 
 def run_notebook(

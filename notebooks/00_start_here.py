@@ -92,17 +92,19 @@ print("clock: ", lab.clock)
 print(prepare(lab, messages=messages, reset=reset))
 
 # %% [markdown]
-# One item of each kind, read by key. The group row describes the *other* participant
-# (andrewbrown's inbox line shows bayko); the message row describes its *sender*.
+# One item of each kind, read by key: andrewbrown's inbox line for the seed conversation,
+# and the conversation's first message. The group row describes the *other* participant
+# (andrewbrown's line shows bayko); the message row describes its *sender*.
 
 # %%
 from cruddur_lab.usersdb import find_user_by_handle
 
 andrew = find_user_by_handle(lab, "andrewbrown")
-inbox_line = lab.table.query(
+inbox = lab.table.query(
     KeyConditionExpression="pk = :pk",
     ExpressionAttributeValues={":pk": model.group_pk(andrew.uuid)},
-)["Items"][0]
+)["Items"]
+inbox_line = next(row for row in inbox if row["message_group_uuid"] == model.SEED_GROUP_UUID)
 first_message = lab.table.query(
     KeyConditionExpression="pk = :pk",
     ExpressionAttributeValues={":pk": model.message_pk(model.SEED_GROUP_UUID)},

@@ -71,6 +71,8 @@ print(format_items(latest, ("sk", "message_uuid", "user_handle", "message"), max
 
 # %% [markdown]
 # andrewbrown's inbox line still shows the *previous* last message: nothing moved it yet.
+# (Unless a stream processor runs on this table, e.g. the one `cruddur-lab up` starts: then
+# the line may already show the new message, as it would on AWS a moment later.)
 
 # %%
 inbox_after = seed_inbox_line()
@@ -102,8 +104,9 @@ for label, caller, target, text in attempts:
 assert len(calls) == 1 and calls[0].params["Item"]["message_uuid"] == sent.message_uuid
 assert sent.message_uuid != sent.user_uuid and sent.user_handle == "bayko"
 assert latest[-1]["message_uuid"] == sent.message_uuid
-assert [r["sk"] for r in inbox_after] == [r["sk"] for r in inbox_before]
-assert all(r["sk"] < sent.created_at for r in inbox_after)
+# Unmoved, or moved forward to this message by a stream processor: never anything else.
+assert len(inbox_after) == len(inbox_before) == 1
+assert inbox_after[0]["sk"] in (inbox_before[0]["sk"], sent.created_at)
 print("checks passed")
 
 # %% [markdown]

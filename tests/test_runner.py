@@ -67,7 +67,7 @@ def test_a_selection_runs_on_one_shared_engine_and_ends_with_a_summary(tmp_path)
     assert {p: p.read_bytes() for p in sources} == sources
 
 
-def test_a_failing_notebook_is_named_with_its_cell_and_the_run_goes_on(tmp_path):
+def test_a_failing_notebook_is_named_with_its_cell_and_line_and_the_run_goes_on(tmp_path):
     result = run_cli(
         str(FIXTURES / "broken1.ipynb"),
         str(FIXTURES / "parameters1.ipynb"),
@@ -87,8 +87,8 @@ def test_a_failing_notebook_is_named_with_its_cell_and_the_run_goes_on(tmp_path)
     # The executed copy keeps what ran before the failure, and nothing after it.
     executed = nbformat.read(tmp_path / "broken1.ipynb", as_version=4)
     code = [cell for cell in executed.cells if cell.cell_type == "code"]
-    assert code_outputs(tmp_path / "broken1.ipynb") == ["", "hello 1\n", "", ""]
-    assert [o.output_type for o in code[2].outputs] == ["error"]
+    assert code_outputs(tmp_path / "broken1.ipynb") == ["", "hello 1\n", "about to divide\n", ""]
+    assert [o.output_type for o in code[2].outputs] == ["stream", "error"]
     assert code[3].execution_count is None
 
 
