@@ -112,7 +112,7 @@ class EmbeddedServices:
         return self
 
     def _start_moto(self) -> None:
-        from moto.server import ThreadedMotoServer
+        from .motoserver import SerializedMotoServer
 
         # The request log is moto's, not the learner's business.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -120,7 +120,7 @@ class EmbeddedServices:
         settings_module.forget_unknown_profile()
         if self.port:
             _check_port_free(self.port)
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._moto = SerializedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
