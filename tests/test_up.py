@@ -69,7 +69,16 @@ class Up:
             text=True,
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
+        self.errors: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
+        # Drain stderr too: a full pipe would block `up` on its next log line and it would
+        # never see the Ctrl-C this test sends.
+        self._stderr = threading.Thread(target=self._pump_stderr, daemon=True)
+        self._stderr.start()
+
+    def _pump_stderr(self) -> None:
+        assert self.process.stderr is not None
+        self.errors.extend(self.process.stderr)
 
     def _pump(self) -> None:
         assert self.process.stdout is not None
@@ -82,7 +91,8 @@ class Up:
         while True:
             line = self.lines.get(timeout=UP_TIMEOUT)
             if line is None:
-                raise AssertionError(f"up ended early: {seen} {self.process.stderr.read()}")
+                self._stderr.join(timeout=UP_TIMEOUT)
+                raise AssertionError(f"up ended early: {seen} {''.join(self.errors)}")
             seen.append(line)
             if line.startswith(prefix):
                 return seen
@@ -91,7 +101,8 @@ class Up:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
         code = self.process.wait(timeout=UP_TIMEOUT)
-        return code, self.process.stderr.read()
+        self._stderr.join(timeout=UP_TIMEOUT)
+        return code, "".join(self.errors)
 
 
 @pytest.fixture
