@@ -310,16 +310,11 @@ def move_clock_past_data(lab: Any) -> str | None:
     from datetime import timedelta
 
     from .clock import Clock, format_timestamp, parse_timestamp
+    from .reads import read_all
 
-    newest = ""
-    kwargs: dict[str, Any] = {"ProjectionExpression": "sk"}
-    with lab.translate_errors():
-        while True:
-            page = lab.table.scan(**kwargs)
-            newest = max([newest, *(item["sk"] for item in page["Items"])])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    newest = max(
+        (item["sk"] for item in read_all(lab, "scan", ProjectionExpression="sk")), default=""
+    )
     if not newest or parse_timestamp(newest) < lab.clock.origin:
         return None
     pin = format_timestamp(parse_timestamp(newest) + timedelta(minutes=1))

@@ -35,6 +35,7 @@ from .model import (
     message_item,
     message_pk,
 )
+from .reads import read_all
 from .validation import (
     MOCK_COGNITO_ID,
     caller_for_handle,
@@ -135,24 +136,13 @@ class CreatedGroup:
 # --- reads ----------------------------------------------------------------------------------
 
 
-def _query_all(lab: Lab, **kwargs: Any) -> list[dict[str, Any]]:
-    """Every item of a Query, following ``LastEvaluatedKey`` to the end."""
-    items: list[dict[str, Any]] = []
-    with lab.translate_errors():
-        while True:
-            page = lab.table.query(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def _newest_group_row(lab: Lab, owner: User, attribute: str, value: str) -> dict[str, Any] | None:
     """The owner's newest group row whose ``attribute`` equals ``value`` (consistent read)."""
     from boto3.dynamodb.conditions import Attr, Key
 
-    rows = _query_all(
+    rows = read_all(
         lab,
+        "query",
         KeyConditionExpression=Key("pk").eq(group_pk(owner.uuid)),
         FilterExpression=Attr(attribute).eq(value),
         ScanIndexForward=False,
@@ -170,8 +160,9 @@ def is_member(lab: Lab, user: User, message_group_uuid: str) -> bool:
     """
     from boto3.dynamodb.conditions import Key
 
-    rows = _query_all(
+    rows = read_all(
         lab,
+        "query",
         IndexName=GSI_NAME,
         KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid),
     )

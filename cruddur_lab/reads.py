@@ -43,6 +43,19 @@ def normalize_group_uuid(value: str) -> str:
         raise InvalidArgument(f"{error}: pass a uuid such as {SEED_GROUP_UUID}") from None
 
 
+def read_all(lab: Lab, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Every item of a table ``query`` or ``scan``, following ``LastEvaluatedKey`` to the end."""
+    call = getattr(lab.table, operation)
+    items: list[dict[str, Any]] = []
+    with lab.translate_errors():
+        while True:
+            page = call(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 def _read_pages(
     lab: Lab, operation: str, kwargs: dict[str, Any], max_pages: int | None
 ) -> ReadResult:

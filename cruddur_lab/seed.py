@@ -29,6 +29,7 @@ from .model import (
     message_item,
     message_pk,
 )
+from .reads import read_all
 from .schema import require_confirmation, require_table
 from .usersdb import find_user_by_handle, seed_users
 
@@ -96,17 +97,13 @@ def seed_message_uuid(index: int, message_group_uuid: str = SEED_GROUP_UUID) -> 
 
 def _existing_messages(lab: Lab, message_group_uuid: str) -> dict[str, str]:
     """``message_uuid → sk`` of every message already in the group."""
-    found: dict[str, str] = {}
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("pk").eq(message_pk(message_group_uuid)),
-        "ProjectionExpression": "message_uuid, sk",
-    }
-    while True:
-        page = lab.table.query(**kwargs)
-        found.update({item["message_uuid"]: item["sk"] for item in page["Items"]})
-        if "LastEvaluatedKey" not in page:
-            return found
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    items = read_all(
+        lab,
+        "query",
+        KeyConditionExpression=Key("pk").eq(message_pk(message_group_uuid)),
+        ProjectionExpression="message_uuid, sk",
+    )
+    return {item["message_uuid"]: item["sk"] for item in items}
 
 
 def _group_rows(lab: Lab, message_group_uuid: str) -> list[dict[str, Any]]:

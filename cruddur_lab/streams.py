@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from .deploy.handler import BatchResult, StreamHandler
 from .errors import CruddurLabError, TableMissing
+from .reads import read_all
 
 if TYPE_CHECKING:
     from .engines import Lab
@@ -436,7 +437,7 @@ def group_row_problems(lab: Lab) -> list[str]:
 
     newest: dict[str, dict[str, Any]] = {}
     rows: dict[str, list[dict[str, Any]]] = {}
-    for item in _scan(lab):
+    for item in read_all(lab, "scan", ConsistentRead=True):
         if is_group_key(item["pk"]):
             rows.setdefault(item[GSI_PARTITION_KEY], []).append(item)
             continue
@@ -466,15 +467,3 @@ def group_row_problems(lab: Lab) -> list[str]:
                     f"{message['sk']}"
                 )
     return problems
-
-
-def _scan(lab: Lab) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    kwargs: dict[str, Any] = {"TableName": lab.settings.table_name, "ConsistentRead": True}
-    with lab.translate_errors():
-        while True:
-            page = lab.dynamodb.scan(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
