@@ -11,6 +11,9 @@ separate variable from ``CONNECTION_URL`` on purpose: the tests empty the databa
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +82,15 @@ def seeded_lab(lab):
     schema_load(lab)
     seed(lab)
     return lab
+
+
+@pytest.fixture
+def private_tmp():
+    """A TMPDIR for a subprocess's embedded Postgres, outside pytest's own 0700 temp root.
+
+    As root, pgserver opens the folders above its data for its system user; pytest closes
+    its temp root again whenever a session starts, which would race with a running server.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

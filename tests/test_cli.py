@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
+from lab_support import free_port
 
 from cruddur_lab.cli import main
 from cruddur_lab.clock import DEFAULT_NOW
@@ -29,12 +26,6 @@ FRESH_ENGINE_FIX = (
     "every command on the embedded engine starts empty; keep `cruddur-lab up --seed` running "
     "in another terminal, or run `cruddur-lab walkthrough`"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -59,18 +50,6 @@ def cli(lab, services, monkeypatch, capsys):
         return code, captured.out, captured.err
 
     return run
-
-
-@pytest.fixture
-def private_tmp():
-    """A TMPDIR for a subprocess's embedded Postgres, outside pytest's own 0700 temp root.
-
-    As root, pgserver opens the folders above its data for its system user; pytest closes
-    its temp root again whenever a session starts, which would race with a running server.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_fresh(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
-from pathlib import Path
 
 import pytest
+from lab_support import free_port
 
 from cruddur_lab.engines import Lab, _open_aws, connect_postgres, is_loopback
 from cruddur_lab.errors import (
@@ -24,24 +21,6 @@ from cruddur_lab.errors import (
     TableMissing,
 )
 from cruddur_lab.settings import Settings, resolve
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def private_tmp():
-    """A TMPDIR for a subprocess's embedded Postgres, outside pytest's own 0700 temp root.
-
-    As root, pgserver opens the folders above its data for its system user; pytest closes
-    its temp root again whenever a session starts, which would race with a running server.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_lab_gives_working_dynamodb_cognito_streams_and_postgres_clients(lab):

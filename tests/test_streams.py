@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 
 import boto3
 import pytest
+from lab_support import free_port
 from stream_support import (
     group_rows,
     items,
@@ -371,14 +371,8 @@ def test_background_processor_follows_writes_and_waits_for_the_table(lab):
 # --- `cruddur-lab up` -----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_up_moves_group_rows_written_by_any_client(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CRUDDUR_"))},
         "CRUDDUR_LAB_STATE": str(tmp_path / "up.json"),

@@ -5,36 +5,17 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
+from lab_support import free_port
 
 UP_TIMEOUT = 120
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def private_tmp():
-    """A TMPDIR for a subprocess's embedded Postgres, outside pytest's own 0700 temp root.
-
-    As root, pgserver opens the folders above its data for its system user; pytest closes
-    its temp root again whenever a session starts, which would race with a running server.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="cruddur-lab-test-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
