@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -137,27 +138,17 @@ def test_settings_with_returns_a_changed_copy():
     assert changed.table_name == "t2" and settings.table_name == "cruddur-messages"
 
 
-FOUNDATION_MODULES = (
-    "capacity",
-    "cli",
-    "clock",
-    "cognito",
-    "display",
-    "engines",
-    "errors",
-    "model",
-    "reads",
-    "schema",
-    "seed",
-    "up",
-    "usersdb",
-    "walkthrough",
+PACKAGE = Path(__file__).resolve().parents[1] / "cruddur_lab"
+#: Modules that build a *child's* environment (kernels, JupyterLab) rather than read settings.
+CHILD_ENVIRONMENT_BUILDERS = {"settings", "notebooks", "lab_server"}
+MODULES = sorted(
+    path.stem
+    for path in PACKAGE.glob("*.py")
+    if path.stem not in CHILD_ENVIRONMENT_BUILDERS | {"__init__"}
 )
 
 
-@pytest.mark.parametrize("name", FOUNDATION_MODULES)
+@pytest.mark.parametrize("name", MODULES)
 def test_only_settings_reads_the_environment(name):
-    from pathlib import Path
-
-    source = (Path(__file__).resolve().parents[1] / "cruddur_lab" / f"{name}.py").read_text()
+    source = (PACKAGE / f"{name}.py").read_text()
     assert "os.environ" not in source and "os.getenv" not in source
