@@ -528,6 +528,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
+    except Exception as error:
+        line = database_error_line(error)
+        if line is None:
+            raise
+        print(f"cruddur-lab: error: {line}", file=sys.stderr, flush=True)
+        return 1
+
+
+def database_error_line(error: BaseException) -> str | None:
+    """A Postgres refusal (a constraint, a permission) as one line; None for anything else.
+
+    Such errors come from the database's own rules, so the library lets them through; the
+    failed statement or transaction left nothing behind.
+    """
+    psycopg = sys.modules.get("psycopg")  # if it was never imported, this is not its error
+    if psycopg is None or not isinstance(error, psycopg.Error):
+        return None
+    reason = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    return (
+        f"Postgres refused the request ({reason or type(error).__name__}); nothing of it was "
+        "saved: check the users database named by CONNECTION_URL"
+    )
 
 
 if __name__ == "__main__":

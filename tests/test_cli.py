@@ -244,6 +244,25 @@ def test_update_cognito_user_ids_past_sixty_pool_users(cli):
 # --- representative errors (the full battery is tests/test_bad_input.py) ---------------------
 
 
+def test_a_postgres_refusal_is_one_line_and_changes_nothing(cli, lab):
+    cli("schema-load")
+    cli("seed")
+    cli("cognito", "seed")
+    # A real constraint of the database refuses the last user's update (sorted last).
+    lab.pg.execute(
+        "ALTER TABLE public.users ADD CONSTRAINT sheridan_stays_mock "
+        "CHECK (handle <> 'sheridan' OR cognito_user_id = 'MOCK')"
+    )
+    code, out, err = cli("update-cognito-user-ids")
+    assert (code, out) == (1, "")
+    assert err == (
+        'cruddur-lab: error: Postgres refused the request (new row for relation "users" '
+        'violates check constraint "sheridan_stays_mock"); nothing of it was saved: check '
+        "the users database named by CONNECTION_URL\n"
+    )
+    assert {user.cognito_user_id for user in list_users(lab)} == {"MOCK"}
+
+
 def test_malformed_group_uuid_is_one_line_and_exit_2(cli):
     assert cli("get-conversation", "5ae290ed") == (
         2,
