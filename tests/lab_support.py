@@ -21,6 +21,28 @@ CLI = [sys.executable, "-m", "cruddur_lab.cli"]
 URL_PREFIX = "open JupyterLab: "
 
 
+def clean_environment(**extra: str) -> dict[str, str]:
+    """The parent's environment without AWS, Postgres or cruddur-lab settings, plus ``extra``.
+
+    A `cruddur-lab` subprocess then sees only what its test gives it, never a developer's
+    AWS_ENDPOINT_URL, CONNECTION_URL or running `up`.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "CRUDDUR_")) and key != "CONNECTION_URL"
+    }
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    argv: list[str], env: dict[str, str], *, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``cruddur-lab ARGV`` in a new process, output captured as text."""
+    return subprocess.run([*CLI, *argv], env=env, capture_output=True, text=True, timeout=timeout)
+
+
 def make_scratch() -> Path:
     """An empty folder in the system temp folder, traversable by pgserver's own user.
 

@@ -27,12 +27,11 @@ import json
 import os
 import re
 import socket
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from lab_support import clean_environment, run_cli
 
 from cruddur_lab import settings as settings_module
 from cruddur_lab.errors import (
@@ -68,27 +67,6 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def clean_environment(**extra: str) -> dict[str, str]:
-    """The parent's environment without AWS, Postgres or cruddur-lab settings, plus ``extra``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "CRUDDUR_")) and key not in {"CONNECTION_URL"}
-    }
-    env.update(extra)
-    return env
-
-
-def run_cli(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cruddur_lab.cli", *argv],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def attach_state(path: str, services: Any) -> None:

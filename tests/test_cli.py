@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
-from lab_support import free_port
+from lab_support import clean_environment, free_port, run_cli
 
 from cruddur_lab.cli import main
 from cruddur_lab.clock import DEFAULT_NOW
@@ -54,20 +53,9 @@ def cli(lab, services, monkeypatch, capsys):
 
 def run_fresh(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``cruddur-lab ARGS`` in a new process: its own, empty embedded engine."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "CRUDDUR_")) and key != "CONNECTION_URL"
-    }
-    environment["CRUDDUR_LAB_STATE"] = os.environ["CRUDDUR_LAB_STATE"]
+    environment = clean_environment(CRUDDUR_LAB_STATE=os.environ["CRUDDUR_LAB_STATE"])
     environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "cruddur_lab.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    return run_cli(list(args), environment, timeout=180)
 
 
 # --- schema-load, list-tables, describe, drop --------------------------------------------------

@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 from botocore.awsrequest import AWSResponse
+from lab_support import CLI, clean_environment
 
 from cruddur_lab import settings as settings_module
 from cruddur_lab.clock import DEFAULT_NOW
@@ -93,14 +93,9 @@ def test_a_seed_killed_mid_write_is_completed_by_the_next_run(lab, services, tmp
             "table_name": TABLE_NAME,
         },
     )
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "CRUDDUR_")) and key != "CONNECTION_URL"
-    }
-    env.update(CRUDDUR_LAB_STATE=str(state), CRUDDUR_NOW=DEFAULT_NOW)
+    env = clean_environment(CRUDDUR_LAB_STATE=str(state), CRUDDUR_NOW=DEFAULT_NOW)
     process = subprocess.Popen(
-        [sys.executable, "-m", "cruddur_lab.cli", "seed", "--messages", str(messages)],
+        [*CLI, "seed", "--messages", str(messages)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

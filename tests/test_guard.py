@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lab_support import clean_environment, run_cli
 
 from cruddur_lab import settings as settings_module
 from cruddur_lab.engines import Lab, is_loopback
@@ -309,18 +309,7 @@ def test_dropping_an_aws_table_needs_yes(aws_like_lab):
 
 
 def _cli(argv: list[str], **env: str) -> subprocess.CompletedProcess[str]:
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "CRUDDUR_")) and key != "CONNECTION_URL"
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "cruddur_lab.cli", *argv],
-        env={**base, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(argv, clean_environment(**env))
 
 
 def test_prod_looking_table_and_profile_are_warned_about_on_stderr(tmp_path):

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 
 import boto3
 import pytest
-from lab_support import free_port
+from lab_support import CLI, clean_environment, free_port, run_cli
 from stream_support import (
     group_rows,
     items,
@@ -373,12 +372,9 @@ def test_background_processor_follows_writes_and_waits_for_the_table(lab):
 
 def test_up_moves_group_rows_written_by_any_client(tmp_path):
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CRUDDUR_"))},
-        "CRUDDUR_LAB_STATE": str(tmp_path / "up.json"),
-    }
+    env = clean_environment(CRUDDUR_LAB_STATE=str(tmp_path / "up.json"))
     server = subprocess.Popen(
-        [sys.executable, "-m", "cruddur_lab.cli", "up", "--port", str(port)],
+        [*CLI, "up", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -440,17 +436,7 @@ def _typed(item):
 
 
 def _cli(*args, state_file):
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CRUDDUR_"))},
-        "CRUDDUR_LAB_STATE": str(state_file),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "cruddur_lab.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(list(args), clean_environment(CRUDDUR_LAB_STATE=str(state_file)))
 
 
 def test_streams_process_command_applies_the_stream_of_a_running_engine(table_lab, tmp_path):

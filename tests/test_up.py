@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from lab_support import free_port
+from lab_support import CLI, clean_environment, free_port, run_cli
 
 UP_TIMEOUT = 120
 
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "CRUDDUR_")) and key != "CONNECTION_URL"
-    }
-    env.update(CRUDDUR_LAB_STATE=str(tmp_path / "up.json"), TMPDIR=str(tmp_path), **extra)
-    return env
+    return clean_environment(
+        CRUDDUR_LAB_STATE=str(tmp_path / "up.json"), TMPDIR=str(tmp_path), **extra
+    )
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cruddur_lab.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=UP_TIMEOUT,
-    )
+    return run_cli(list(args), env, timeout=UP_TIMEOUT)
 
 
 class Up:
@@ -43,7 +31,7 @@ class Up:
 
     def __init__(self, env: dict[str, str], *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cruddur_lab.cli", "up", *args],
+            [*CLI, "up", *args],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
