@@ -100,12 +100,6 @@ class Lab:
             profile=profile,
             environ=environ,
         )
-        try:
-            Clock.from_setting(resolved.now)
-        except ValueError as error:
-            from .errors import ConfigError
-
-            raise ConfigError(str(error)) from None
         return ENGINES[resolved.engine](resolved, attach=attach, port=port)
 
     # --- clients --------------------------------------------------------------------

@@ -114,7 +114,7 @@ def resolve(
             region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         ),
         user_pool_id=user_pool_id or env.get("AWS_COGNITO_USER_POOL_ID") or None,
-        now=now if now is not None else env.get("CRUDDUR_NOW") or None,
+        now=check_now(now if now is not None else env.get("CRUDDUR_NOW") or None),
         profile=profile or env.get("AWS_PROFILE") or None,
         engine_chosen=engine_chosen,
         state_file=str(state_path(env)),
@@ -159,6 +159,17 @@ def check_region(region: str) -> str:
             "(--region or AWS_REGION / AWS_DEFAULT_REGION)"
         )
     return region
+
+
+def check_now(now: str | None) -> str | None:
+    """A clock setting the Clock accepts, checked before any service starts."""
+    from .clock import Clock
+
+    try:
+        Clock.from_setting(now)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    return now
 
 
 def check_table_name(name: str) -> str:

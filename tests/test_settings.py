@@ -152,3 +152,9 @@ MODULES = sorted(
 def test_only_settings_reads_the_environment(name):
     source = (PACKAGE / f"{name}.py").read_text()
     assert "os.environ" not in source and "os.getenv" not in source
+
+
+def test_a_bad_clock_setting_is_refused_while_resolving():
+    with pytest.raises(ConfigError, match=r"now='soon' is not an ISO-8601 time"):
+        resolve(environ={"CRUDDUR_NOW": "soon"})
+    assert resolve(now="real", environ={}).now == "real"
