@@ -29,14 +29,16 @@ from collections.abc import Callable
 from typing import Any
 
 from cruddur_lab import model
+from cruddur_lab.app.streams import StreamProcessor, group_row_problems
 from cruddur_lab.clock import stable_id
-from cruddur_lab.engines import EmbeddedServices, Lab
-from cruddur_lab.schema import schema_load
-from cruddur_lab.streams import StreamProcessor, group_row_problems
+from cruddur_lab.engine.lab import EmbeddedServices, Lab
+from cruddur_lab.scripts.schema import schema_load
 
 
 def open_table(services: EmbeddedServices, name: str) -> Lab:
-    lab = services.lab(table_name=name, now="real", connection_url="postgresql://unused/x")
+    lab = Lab.on_services(
+        services, table_name=name, now="real", connection_url="postgresql://unused/x"
+    )
     schema_load(lab, billing_mode="PAY_PER_REQUEST")
     return lab
 

@@ -33,8 +33,8 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.display import format_items, format_mapping
-from cruddur_lab.notebooks import prepare
+from cruddur_lab.notebook.display import format_items, format_mapping
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 
 # %% [markdown]
 # The model in four lines: the table, its keys, and the index.
@@ -85,11 +85,11 @@ print("table: ", lab.settings.table_name)
 print("clock: ", lab.clock)
 
 # %% [markdown]
-# `prepare` creates the table (if missing) and seeds users and the seed conversation (only
+# `ensure_lesson_data` creates the table (if missing) and seeds users and the seed conversation (only
 # what is missing). Every notebook starts with it, so each one runs on its own.
 
 # %%
-print(prepare(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
 
 # %% [markdown]
 # One item of each kind, read by key: andrewbrown's inbox line for the seed conversation,
@@ -97,7 +97,7 @@ print(prepare(lab, messages=messages, reset=reset))
 # (andrewbrown's line shows bayko); the message row describes its *sender*.
 
 # %%
-from cruddur_lab.usersdb import find_user_by_handle
+from cruddur_lab.scripts.usersdb import find_user_by_handle
 
 andrew = find_user_by_handle(lab, "andrewbrown")
 inbox = lab.table.query(
@@ -144,7 +144,7 @@ print("checks passed")
 #
 # 1. What is the partition key of bayko's inbox? Build it with the model, don't type it.
 # 2. Which of the two items above would a query on the GSI return, and why?
-# 3. Re-run this notebook from the top. What does `prepare` report the second time?
+# 3. Re-run this notebook from the top. What does `ensure_lesson_data` report the second time?
 #
 # <details><summary>Solutions</summary>
 #

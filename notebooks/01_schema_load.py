@@ -24,8 +24,8 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 import json
 
 from cruddur_lab import Lab, model
-from cruddur_lab.display import format_mapping
-from cruddur_lab.schema import describe, drop, list_tables, schema_load, summarize
+from cruddur_lab.notebook.display import format_mapping
+from cruddur_lab.scripts.schema import describe, drop, list_tables, schema_load, summarize
 
 # %% [markdown]
 # The request `schema-load` sends, built by `model.create_table_spec`:

@@ -28,12 +28,12 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.display import format_items, format_table
-from cruddur_lab.reads import scan
-from cruddur_lab.schema import drop, schema_load
-from cruddur_lab.seed import BATCH_SIZE, seed, seed_message_uuid
-from cruddur_lab.trace import recording
-from cruddur_lab.usersdb import list_users
+from cruddur_lab.engine.trace import recording
+from cruddur_lab.notebook.display import format_items, format_table
+from cruddur_lab.scripts.reads import scan
+from cruddur_lab.scripts.schema import drop, schema_load
+from cruddur_lab.scripts.seed import BATCH_SIZE, seed, seed_message_uuid
+from cruddur_lab.scripts.usersdb import list_users
 
 print("seed group:", model.SEED_GROUP_UUID, "between", " and ".join(model.SEED_GROUP_HANDLES))
 print("messages per BatchWriteItem:", BATCH_SIZE)

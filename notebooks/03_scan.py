@@ -31,16 +31,16 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, capacity, model
-from cruddur_lab.display import ItemCollections, format_gsi_view, format_read_summary
-from cruddur_lab.notebooks import prepare
-from cruddur_lab.reads import scan
+from cruddur_lab.notebook.display import ItemCollections, format_gsi_view, format_read_summary
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+from cruddur_lab.scripts.reads import scan
 
 # %% [markdown]
 # ## Practice
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(prepare(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
 
 # %%
 result = scan(lab)

@@ -30,10 +30,10 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 # %%
 from cruddur_lab import Lab, model
 from cruddur_lab.clock import Clock, parse_timestamp
-from cruddur_lab.display import format_items, format_read_summary
-from cruddur_lab.notebooks import prepare
-from cruddur_lab.reads import get_conversation, list_conversations
-from cruddur_lab.trace import format_calls, recording
+from cruddur_lab.engine.trace import format_calls, recording
+from cruddur_lab.notebook.display import format_items, format_read_summary
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+from cruddur_lab.scripts.reads import get_conversation, list_conversations
 
 print("page size:", model.PAGE_SIZE)
 print("get-conversation key:  ", model.message_pk(model.SEED_GROUP_UUID))
@@ -43,7 +43,7 @@ print("get-conversation key:  ", model.message_pk(model.SEED_GROUP_UUID))
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(prepare(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
 
 # %% [markdown]
 # ### get-conversation

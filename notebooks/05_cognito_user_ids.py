@@ -26,14 +26,14 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab
-from cruddur_lab.cognito import (
+from cruddur_lab.notebook.display import format_table
+from cruddur_lab.scripts.cognito import (
     LIST_USERS_PAGE,
     list_pool_users,
     seed_user_pool,
     update_cognito_user_ids,
 )
-from cruddur_lab.display import format_table
-from cruddur_lab.usersdb import list_users, seed_users
+from cruddur_lab.scripts.usersdb import list_users, seed_users
 
 print("ListUsers page size:", LIST_USERS_PAGE)
 

@@ -23,10 +23,10 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, ServiceError, model
-from cruddur_lab.display import format_items
-from cruddur_lab.notebooks import prepare
-from cruddur_lab.patterns import caller_for_handle, list_messages
-from cruddur_lab.trace import format_calls, recording
+from cruddur_lab.app.patterns import caller_for_handle, list_messages
+from cruddur_lab.engine.trace import format_calls, recording
+from cruddur_lab.notebook.display import format_items
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 
 group = model.SEED_GROUP_UUID
 print("partition read:", model.message_pk(group), "| page size:", model.PAGE_SIZE)
@@ -39,7 +39,7 @@ print("partition read:", model.message_pk(group), "| page size:", model.PAGE_SIZ
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(prepare(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
 andrew = caller_for_handle(lab, "andrewbrown")
 
 # %%

@@ -22,11 +22,11 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, model
+from cruddur_lab.app.patterns import caller_for_handle, create_message_group, list_message_groups
 from cruddur_lab.clock import Clock
-from cruddur_lab.display import format_items
-from cruddur_lab.notebooks import prepare
-from cruddur_lab.patterns import caller_for_handle, create_message_group, list_message_groups
-from cruddur_lab.usersdb import find_user_by_handle
+from cruddur_lab.notebook.display import format_items
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+from cruddur_lab.scripts.usersdb import find_user_by_handle
 
 print("inbox partition:", model.group_pk("<user uuid>"))
 
@@ -35,7 +35,7 @@ print("inbox partition:", model.group_pk("<user uuid>"))
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(prepare(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
 andrew = caller_for_handle(lab, "andrewbrown")
 
 # %% [markdown]

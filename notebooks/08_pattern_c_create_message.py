@@ -27,11 +27,11 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, ServiceError, model
-from cruddur_lab.display import format_items, format_mapping
-from cruddur_lab.notebooks import prepare
-from cruddur_lab.patterns import caller_for_handle, create_message, list_messages
-from cruddur_lab.reads import list_conversations
-from cruddur_lab.trace import format_calls, recording
+from cruddur_lab.app.patterns import caller_for_handle, create_message, list_messages
+from cruddur_lab.engine.trace import format_calls, recording
+from cruddur_lab.notebook.display import format_items, format_mapping
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+from cruddur_lab.scripts.reads import list_conversations
 
 group = model.SEED_GROUP_UUID
 print("message row attributes:", ", ".join(model.MESSAGE_ATTRIBUTES))
@@ -42,7 +42,7 @@ print("longest message:", model.MAX_MESSAGE_CHARS, "characters")
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(prepare(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
 bayko = caller_for_handle(lab, "bayko")
 
 

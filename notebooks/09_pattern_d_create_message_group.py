@@ -30,13 +30,13 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 from botocore.exceptions import ClientError
 
 from cruddur_lab import Lab, ServiceError, model
-from cruddur_lab.display import format_gsi_view, format_items
-from cruddur_lab.notebooks import prepare
-from cruddur_lab.patterns import caller_for_handle, create_message_group
-from cruddur_lab.reads import scan
-from cruddur_lab.streams import group_row_problems
-from cruddur_lab.trace import recording
-from cruddur_lab.usersdb import find_user_by_handle
+from cruddur_lab.app.patterns import caller_for_handle, create_message_group
+from cruddur_lab.app.streams import group_row_problems
+from cruddur_lab.engine.trace import recording
+from cruddur_lab.notebook.display import format_gsi_view, format_items
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+from cruddur_lab.scripts.reads import scan
+from cruddur_lab.scripts.usersdb import find_user_by_handle
 
 print("sender's row:   ", model.group_pk("<sender uuid>"), "describes the receiver")
 print("receiver's row: ", model.group_pk("<receiver uuid>"), "describes the sender")
@@ -47,7 +47,7 @@ print("first message:  ", model.message_pk("<new group uuid>"))
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(prepare(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
 andrew = caller_for_handle(lab, "andrewbrown")
 
 # %%

@@ -31,12 +31,12 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.display import format_items
-from cruddur_lab.notebooks import prepare
-from cruddur_lab.patterns import caller_for_handle, create_message
-from cruddur_lab.reads import list_conversations
-from cruddur_lab.streams import StreamProcessor, group_row_problems
-from cruddur_lab.trace import recording
+from cruddur_lab.app.patterns import caller_for_handle, create_message
+from cruddur_lab.app.streams import StreamProcessor, group_row_problems
+from cruddur_lab.engine.trace import recording
+from cruddur_lab.notebook.display import format_items
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+from cruddur_lab.scripts.reads import list_conversations
 
 group = model.SEED_GROUP_UUID
 print("stream view type:", model.STREAM_VIEW_TYPE, "| rows found through:", model.GSI_NAME)
@@ -50,7 +50,7 @@ print("stream view type:", model.STREAM_VIEW_TYPE, "| rows found through:", mode
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(prepare(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
 andrew = caller_for_handle(lab, "andrewbrown")
 bayko = caller_for_handle(lab, "bayko")
 processor = StreamProcessor(lab)

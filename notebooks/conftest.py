@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-from cruddur_lab.notebooks import ENGINE_VARIABLES
+from cruddur_lab.notebook.files import ENGINE_VARIABLES
 
 
 def pytest_configure(config):

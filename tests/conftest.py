@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from cruddur_lab.clock import DEFAULT_NOW
-from cruddur_lab.embedded import EmbeddedServices
+from cruddur_lab.engine.embedded import EmbeddedServices
+from cruddur_lab.engine.lab import Lab
 
 STANDALONE_URL = os.environ.get("CRUDDUR_TEST_CONNECTION_URL")
 POSTGRES_BACKENDS = ["embedded", *(["standalone"] if STANDALONE_URL else [])]
@@ -50,8 +51,8 @@ def services():
 
 def _open(services, connection_url=None, **settings):
     services.reset(connection_url)
-    lab = services.lab(
-        now=settings.pop("now", DEFAULT_NOW), connection_url=connection_url, **settings
+    lab = Lab.on_services(
+        services, now=settings.pop("now", DEFAULT_NOW), connection_url=connection_url, **settings
     )
     return lab
 
@@ -76,8 +77,8 @@ def pg_lab(request, services):
 @pytest.fixture
 def seeded_lab(lab):
     """``lab`` after schema-load and seed."""
-    from cruddur_lab.schema import schema_load
-    from cruddur_lab.seed import seed
+    from cruddur_lab.scripts.schema import schema_load
+    from cruddur_lab.scripts.seed import seed
 
     schema_load(lab)
     seed(lab)

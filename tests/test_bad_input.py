@@ -5,7 +5,7 @@ Every case must end the same way: one line naming the problem and the fix, a non
 checked, not assumed: each case snapshots every DynamoDB table (all items) and the Postgres
 ``public`` schema (tables and users rows) before, and compares afterwards.
 
-CLI cases run ``python -m cruddur_lab.cli`` as a subprocess. They attach to the session's
+CLI cases run ``python -m cruddur_lab.cli.commands`` as a subprocess. They attach to the session's
 embedded services through the state file a ``cruddur-lab up`` would write (pid = this test
 process), so the subprocess talks to the same moto and Postgres the snapshot reads.
 
@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 from lab_support import clean_environment, run_cli
 
-from cruddur_lab import settings as settings_module
+from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.errors import (
     CognitoError,
     ConfigError,
@@ -125,13 +125,13 @@ def only_error_line(stderr: str) -> str:
 
 
 def setup_table(lab: Any) -> None:
-    from cruddur_lab.schema import schema_load
+    from cruddur_lab.scripts.schema import schema_load
 
     schema_load(lab)
 
 
 def setup_seeded(lab: Any) -> None:
-    from cruddur_lab.seed import seed
+    from cruddur_lab.scripts.seed import seed
 
     setup_table(lab)
     seed(lab, messages=20)  # how many does not matter here; fewer is faster
@@ -139,7 +139,7 @@ def setup_seeded(lab: Any) -> None:
 
 def setup_no_gsi(lab: Any) -> None:
     """The bootcamp's first schema: pk/sk and no GSI (plus the users, so seed gets that far)."""
-    from cruddur_lab.usersdb import seed_users
+    from cruddur_lab.scripts.usersdb import seed_users
 
     lab.dynamodb.create_table(
         TableName=TABLE_NAME,
@@ -559,7 +559,7 @@ def test_wrong_postgres_password_is_one_line_naming_the_credentials(
 def test_right_postgres_password_connects(password_postgres):
     """The control: the same server with the right password answers, so the case above
     fails because of the password and nothing else."""
-    from cruddur_lab.engines import connect_postgres
+    from cruddur_lab.engine.lab import connect_postgres
 
     with connect_postgres(password_postgres.url_with_password("the-right-one")) as conn:
         assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
@@ -581,7 +581,7 @@ def _giant_message(lab: Any) -> dict[str, str]:
 
 
 def _batch_write_giant(lab: Any) -> None:
-    from cruddur_lab.seed import batch_write
+    from cruddur_lab.scripts.seed import batch_write
 
     batch_write(lab, [_giant_message(lab)])
 
@@ -592,31 +592,31 @@ def _table_put_giant(lab: Any) -> None:
 
 
 def _require_table(lab: Any) -> None:
-    from cruddur_lab.schema import require_table
+    from cruddur_lab.scripts.schema import require_table
 
     require_table(lab)
 
 
 def _find_injection(lab: Any) -> None:
-    from cruddur_lab.usersdb import find_user_by_handle
+    from cruddur_lab.scripts.usersdb import find_user_by_handle
 
     find_user_by_handle(lab, INJECTION)
 
 
 def _find_by_cognito_id(lab: Any) -> None:
-    from cruddur_lab.usersdb import find_user_by_cognito_id
+    from cruddur_lab.scripts.usersdb import find_user_by_cognito_id
 
     find_user_by_cognito_id(lab, "no-such-sub")
 
 
 def _sync_missing_pool(lab: Any) -> None:
-    from cruddur_lab.cognito import update_cognito_user_ids
+    from cruddur_lab.scripts.cognito import update_cognito_user_ids
 
     update_cognito_user_ids(lab, "us-east-1_Missing")
 
 
 def _get_conversation_blank(lab: Any) -> None:
-    from cruddur_lab.reads import get_conversation
+    from cruddur_lab.scripts.reads import get_conversation
 
     get_conversation(lab, "   ")
 
@@ -626,7 +626,7 @@ def _resolve_conflict(lab: Any) -> None:
 
 
 def _connect_closed(lab: Any) -> None:
-    from cruddur_lab.engines import connect_postgres
+    from cruddur_lab.engine.lab import connect_postgres
 
     connect_postgres(f"postgresql://postgres:pw@127.0.0.1:{closed_port()}/cruddur")
 
@@ -745,7 +745,7 @@ def test_app_validation_keeps_message_items_far_below_the_item_limit():
 
 def test_cognito_user_without_preferred_username_is_reported_and_left_alone(seeded_lab):
     """Not an error: the sync reports the user, writes nothing for it, updates the rest."""
-    from cruddur_lab.cognito import seed_user_pool, update_cognito_user_ids
+    from cruddur_lab.scripts.cognito import seed_user_pool, update_cognito_user_ids
 
     pool_id = seed_user_pool(seeded_lab)
     seeded_lab.cognito.admin_create_user(
@@ -773,7 +773,7 @@ def test_cognito_user_without_preferred_username_is_reported_and_left_alone(seed
 def setup_synced(lab: Any) -> None:
     """Seeded, with the user pool made and every seed user's Cognito sub copied over, so
     acting as a user writes nothing by itself."""
-    from cruddur_lab.cognito import seed_user_pool, update_cognito_user_ids
+    from cruddur_lab.scripts.cognito import seed_user_pool, update_cognito_user_ids
 
     setup_seeded(lab)
     update_cognito_user_ids(lab, seed_user_pool(lab))
@@ -790,7 +790,7 @@ E_ACUTE = "e\u0301"
 
 def _send(text: Any, group: Any = SEED_GROUP_UUID, handle: str = "andrewbrown") -> Any:
     def call(lab: Any) -> None:
-        from cruddur_lab import patterns
+        from cruddur_lab.app import patterns
 
         patterns.create_message(lab, patterns.caller_for_handle(lab, handle), group, text)
 
@@ -799,7 +799,7 @@ def _send(text: Any, group: Any = SEED_GROUP_UUID, handle: str = "andrewbrown") 
 
 def _start(receiver: Any, text: Any = "hello", handle: str = "andrewbrown") -> Any:
     def call(lab: Any) -> None:
-        from cruddur_lab import patterns
+        from cruddur_lab.app import patterns
 
         patterns.create_message_group(lab, patterns.caller_for_handle(lab, handle), receiver, text)
 
@@ -808,7 +808,7 @@ def _start(receiver: Any, text: Any = "hello", handle: str = "andrewbrown") -> A
 
 def _list(group: Any, handle: str = "andrewbrown", token: str | None = None) -> Any:
     def call(lab: Any) -> None:
-        from cruddur_lab import patterns
+        from cruddur_lab.app import patterns
 
         caller = patterns.caller_for_handle(lab, handle)
         patterns.list_messages(lab, caller, group, page_token=token)
@@ -818,7 +818,7 @@ def _list(group: Any, handle: str = "andrewbrown", token: str | None = None) -> 
 
 def _groups(limit: Any = None, token: str | None = None) -> Any:
     def call(lab: Any) -> None:
-        from cruddur_lab import patterns
+        from cruddur_lab.app import patterns
 
         caller = patterns.caller_for_handle(lab, "andrewbrown")
         patterns.list_message_groups(lab, caller, limit=limit, page_token=token)
@@ -828,7 +828,7 @@ def _groups(limit: Any = None, token: str | None = None) -> Any:
 
 def _as_caller(cognito_user_id: str) -> Any:
     def call(lab: Any) -> None:
-        from cruddur_lab import patterns
+        from cruddur_lab.app import patterns
 
         patterns.create_message(lab, cognito_user_id, SEED_GROUP_UUID, "hi")
 
@@ -941,7 +941,7 @@ def test_service_bad_input_is_a_coded_line_and_writes_nothing(call, code, fragme
 )
 def test_messages_at_the_limit_are_stored_exactly(text, lab):
     """The positive boundary: 1,024 code points, whatever their byte length, round-trip."""
-    from cruddur_lab import patterns
+    from cruddur_lab.app import patterns
 
     setup_synced(lab)
     caller = patterns.caller_for_handle(lab, "andrewbrown")

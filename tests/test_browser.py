@@ -92,10 +92,10 @@ def _code_notebook(*sources: str) -> dict:
 #: item-collection view of the two inbox rows and three messages.
 RICH_NOTEBOOK = _code_notebook(
     "from cruddur_lab import Lab\n"
-    "from cruddur_lab.display import ItemCollections\n"
-    "from cruddur_lab.reads import scan\n"
-    "from cruddur_lab.schema import schema_load\n"
-    "from cruddur_lab.seed import PROGRESS_THRESHOLD, seed\n"
+    "from cruddur_lab.notebook.display import ItemCollections\n"
+    "from cruddur_lab.scripts.reads import scan\n"
+    "from cruddur_lab.scripts.schema import schema_load\n"
+    "from cruddur_lab.scripts.seed import PROGRESS_THRESHOLD, seed\n"
     'lab = Lab.open(table_name="cruddur-progress-check", now="2026-03-01T12:00:00+00:00")\n'
     "schema_load(lab)\n"
     "print(seed(lab, messages=PROGRESS_THRESHOLD + 200))",

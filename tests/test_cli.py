@@ -14,11 +14,11 @@ import subprocess
 import pytest
 from lab_support import clean_environment, free_port, run_cli
 
-from cruddur_lab.cli import main
+from cruddur_lab.cli.commands import main
 from cruddur_lab.clock import DEFAULT_NOW
 from cruddur_lab.model import SEED_GROUP_UUID
-from cruddur_lab.reads import scan
-from cruddur_lab.usersdb import list_users
+from cruddur_lab.scripts.reads import scan
+from cruddur_lab.scripts.usersdb import list_users
 
 SEED_MESSAGES_PK = f"MSG#{SEED_GROUP_UUID}"
 FRESH_ENGINE_FIX = (

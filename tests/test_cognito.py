@@ -5,16 +5,16 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from cruddur_lab.cognito import (
+from cruddur_lab.errors import CognitoError
+from cruddur_lab.model import SEED_USERS
+from cruddur_lab.scripts.cognito import (
     POOL_NAME,
     find_pool_id,
     list_pool_users,
     seed_user_pool,
     update_cognito_user_ids,
 )
-from cruddur_lab.errors import CognitoError
-from cruddur_lab.model import SEED_USERS
-from cruddur_lab.usersdb import list_users, seed_users
+from cruddur_lab.scripts.usersdb import list_users, seed_users
 
 SEED_HANDLES = sorted(handle for handle, _, _ in SEED_USERS)
 

@@ -13,9 +13,9 @@ from cfnlint.decode import decode_str
 from stream_support import group_rows, lambda_event, send, start_conversations, stream_record
 
 from cruddur_lab import model
-from cruddur_lab.deploy import TEMPLATE_PATH, build_zip
-from cruddur_lab.deploy import handler as handler_module
-from cruddur_lab.schema import schema_load
+from cruddur_lab.app.deploy import TEMPLATE_PATH, build_zip
+from cruddur_lab.app.deploy import handler as handler_module
+from cruddur_lab.scripts.schema import schema_load
 
 
 def template() -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cruddur_lab.display import (
+from cruddur_lab.notebook.display import (
     format_capacity,
     format_item_collections,
     format_items,

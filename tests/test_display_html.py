@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from cruddur_lab.display import (
+from cruddur_lab.model import SEED_GROUP_UUID
+from cruddur_lab.notebook.display import (
     ItemCollections,
     ItemTable,
     format_item_collections,
@@ -12,8 +13,7 @@ from cruddur_lab.display import (
     items_html,
     items_table_html,
 )
-from cruddur_lab.model import SEED_GROUP_UUID
-from cruddur_lab.reads import scan
+from cruddur_lab.scripts.reads import scan
 
 
 class TableReader(HTMLParser):

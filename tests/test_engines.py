@@ -11,7 +11,8 @@ import textwrap
 import pytest
 from lab_support import free_port
 
-from cruddur_lab.engines import Lab, _open_aws, connect_postgres, is_loopback
+from cruddur_lab.engine.lab import Lab, _open_aws, connect_postgres, is_loopback
+from cruddur_lab.engine.settings import Settings, resolve
 from cruddur_lab.errors import (
     ConfigError,
     CruddurLabError,
@@ -20,7 +21,6 @@ from cruddur_lab.errors import (
     PostgresUnreachable,
     TableMissing,
 )
-from cruddur_lab.settings import Settings, resolve
 
 
 def test_lab_gives_working_dynamodb_cognito_streams_and_postgres_clients(lab):
@@ -143,9 +143,9 @@ def test_a_private_embedded_engine_starts_fresh_and_leaves_nothing_behind(privat
     tmp_path = private_tmp
     script = textwrap.dedent(
         """
-        from cruddur_lab.engines import Lab
-        from cruddur_lab.schema import schema_load, list_tables
-        from cruddur_lab.usersdb import seed_users, list_users
+        from cruddur_lab.engine.lab import Lab
+        from cruddur_lab.scripts.schema import schema_load, list_tables
+        from cruddur_lab.scripts.usersdb import seed_users, list_users
         with Lab.open(environ={}) as lab:
             assert lab.owns_services
             schema_load(lab)

@@ -23,13 +23,14 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.awsrequest import AWSResponse
 from lab_support import CLI, clean_environment
 
-from cruddur_lab import settings as settings_module
 from cruddur_lab.clock import DEFAULT_NOW
+from cruddur_lab.engine import settings as settings_module
+from cruddur_lab.engine.lab import Lab
 from cruddur_lab.errors import CruddurLabError, PostgresUnreachable
 from cruddur_lab.model import SEED_GROUP_UUID, TABLE_NAME, message_pk
-from cruddur_lab.schema import schema_load
-from cruddur_lab.seed import batch_write, plan_messages, seed
-from cruddur_lab.usersdb import find_user_by_handle, seed_users
+from cruddur_lab.scripts.schema import schema_load
+from cruddur_lab.scripts.seed import batch_write, plan_messages, seed
+from cruddur_lab.scripts.usersdb import find_user_by_handle, seed_users
 
 
 def all_items(lab: Any) -> list[dict[str, Any]]:
@@ -58,7 +59,7 @@ def seed_message_count(lab: Any) -> int:
 def fresh_seed_items(services: Any, messages: int) -> list[dict[str, Any]]:
     """What one uninterrupted seed writes (on an emptied engine, same pinned clock)."""
     services.reset()
-    clean = services.lab(now=DEFAULT_NOW)
+    clean = Lab.on_services(services, now=DEFAULT_NOW)
     try:
         schema_load(clean)
         seed(clean, messages=messages)
@@ -155,7 +156,7 @@ def own_postgres():
 
 
 def test_lab_reconnects_after_postgres_restarts_between_commands(services, own_postgres):
-    lab = services.lab(now=DEFAULT_NOW, connection_url=own_postgres.url)
+    lab = Lab.on_services(services, now=DEFAULT_NOW, connection_url=own_postgres.url)
     try:
         seed_users(lab)
         before = lab.pg
@@ -173,7 +174,7 @@ def test_lab_reconnects_after_postgres_restarts_between_commands(services, own_p
 
 
 def test_postgres_down_is_one_line_and_the_lab_recovers_when_it_is_back(services, own_postgres):
-    lab = services.lab(now=DEFAULT_NOW, connection_url=own_postgres.url)
+    lab = Lab.on_services(services, now=DEFAULT_NOW, connection_url=own_postgres.url)
     try:
         seed_users(lab)
         own_postgres._pg_ctl("stop", "-m", "fast")
@@ -193,7 +194,7 @@ def test_an_open_transaction_is_never_silently_replaced(services, own_postgres):
     """Reconnecting inside a transaction would lose its work: the error surfaces instead."""
     import psycopg
 
-    lab = services.lab(now=DEFAULT_NOW, connection_url=own_postgres.url)
+    lab = Lab.on_services(services, now=DEFAULT_NOW, connection_url=own_postgres.url)
     try:
         seed_users(lab)
         with pytest.raises(psycopg.OperationalError), lab.pg.transaction():
@@ -398,7 +399,7 @@ class ExpireIterators:
 def test_an_expired_iterator_is_re_acquired_and_no_record_is_lost(lab):
     from stream_support import message_uuids, send, start_conversations
 
-    from cruddur_lab.streams import StreamProcessor, group_row_problems
+    from cruddur_lab.app.streams import StreamProcessor, group_row_problems
 
     schema_load(lab)
     conversations = start_conversations(lab, 3)

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from lab_support import clean_environment, run_cli
 
-from cruddur_lab import settings as settings_module
-from cruddur_lab.engines import Lab, is_loopback
+from cruddur_lab.engine import settings as settings_module
+from cruddur_lab.engine.lab import Lab, is_loopback
 from cruddur_lab.errors import ConfigError, ConfirmationRequired, LoopbackViolation
 from cruddur_lab.model import TABLE_NAME
 
@@ -137,7 +137,7 @@ def test_embedded_lab_never_uses_real_credentials(monkeypatch, services):
     """Real keys in the environment stay unused: the embedded clients sign with dummies."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALREALREALREAL")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "real-secret-never-sent")
-    lab = services.lab()
+    lab = Lab.on_services(services)
     try:
         for client in (lab.dynamodb, lab.streams, lab.cognito):
             credentials = client._request_signer._credentials
@@ -210,7 +210,7 @@ def test_aws_is_used_when_named(engine, environ):
 
 
 def test_aws_engine_refuses_settings_it_was_not_chosen_by():
-    from cruddur_lab.engines import ENGINES
+    from cruddur_lab.engine.lab import ENGINES
 
     defaulted = settings_module.resolve(None, environ={}).with_(engine="aws")
     with pytest.raises(ConfigError, match="only used when chosen: pass --engine aws"):
@@ -245,7 +245,7 @@ def aws_lab(monkeypatch):
 
 
 def test_drop_on_aws_without_yes_sends_nothing(aws_lab):
-    from cruddur_lab.schema import drop
+    from cruddur_lab.scripts.schema import drop
 
     with pytest.raises(ConfirmationRequired) as raised:
         drop(aws_lab)
@@ -255,7 +255,7 @@ def test_drop_on_aws_without_yes_sends_nothing(aws_lab):
 
 def test_drop_on_aws_with_yes_goes_ahead(aws_lab):
     """Control: with yes=True the drop reaches DescribeTable (recorded, not sent)."""
-    from cruddur_lab.schema import drop
+    from cruddur_lab.scripts.schema import drop
 
     with pytest.raises(Exception):  # noqa: B017 - the recorder refuses the first request
         drop(aws_lab, yes=True)
@@ -280,9 +280,9 @@ def aws_like_lab(services, monkeypatch):
 
 
 def test_reseeding_a_non_empty_aws_table_needs_yes(aws_like_lab):
-    from cruddur_lab.reads import scan
-    from cruddur_lab.schema import schema_load
-    from cruddur_lab.seed import seed
+    from cruddur_lab.scripts.reads import scan
+    from cruddur_lab.scripts.schema import schema_load
+    from cruddur_lab.scripts.seed import seed
 
     schema_load(aws_like_lab)
     first = seed(aws_like_lab, messages=10)  # empty table: no confirmation needed
@@ -295,7 +295,7 @@ def test_reseeding_a_non_empty_aws_table_needs_yes(aws_like_lab):
 
 
 def test_dropping_an_aws_table_needs_yes(aws_like_lab):
-    from cruddur_lab.schema import drop, schema_load, table_exists
+    from cruddur_lab.scripts.schema import drop, schema_load, table_exists
 
     schema_load(aws_like_lab)
     with pytest.raises(ConfirmationRequired):
@@ -368,7 +368,7 @@ def test_settings_repr_hides_the_postgres_password():
 def test_postgres_errors_never_show_the_password(url):
     import socket
 
-    from cruddur_lab.engines import connect_postgres
+    from cruddur_lab.engine.lab import connect_postgres
     from cruddur_lab.errors import PostgresUnreachable
 
     with socket.socket() as probe:

@@ -6,8 +6,8 @@ import threading
 
 from botocore.exceptions import ClientError
 
-from cruddur_lab.motoserver import serialized
-from cruddur_lab.schema import schema_load
+from cruddur_lab.engine.motoserver import serialized
+from cruddur_lab.scripts.schema import schema_load
 
 WRITERS = 6
 PUTS_PER_WRITER = 40

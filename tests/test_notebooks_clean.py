@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cruddur_lab.notebooks import (
+from cruddur_lab.notebook.files import (
     KERNEL_NAME,
     cells_of,
     clean,

@@ -7,8 +7,16 @@ import itertools
 import pytest
 from boto3.dynamodb.conditions import Key
 
+from cruddur_lab.app.patterns import (
+    caller_for_handle,
+    create_message,
+    create_message_group,
+    list_message_groups,
+    list_messages,
+)
+from cruddur_lab.app.validation import encode_page_token
 from cruddur_lab.clock import DEFAULT_NOW, Clock
-from cruddur_lab.engines import Lab
+from cruddur_lab.engine.lab import Lab
 from cruddur_lab.errors import CognitoError, NotFound, ServiceError
 from cruddur_lab.model import (
     GSI_NAME,
@@ -19,16 +27,8 @@ from cruddur_lab.model import (
     group_pk,
     message_pk,
 )
-from cruddur_lab.patterns import (
-    caller_for_handle,
-    create_message,
-    create_message_group,
-    list_message_groups,
-    list_messages,
-)
-from cruddur_lab.reads import scan
-from cruddur_lab.usersdb import find_user_by_cognito_id, find_user_by_handle
-from cruddur_lab.validation import encode_page_token
+from cruddur_lab.scripts.reads import scan
+from cruddur_lab.scripts.usersdb import find_user_by_cognito_id, find_user_by_handle
 
 
 @pytest.fixture

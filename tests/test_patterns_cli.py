@@ -13,9 +13,9 @@ import sys
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from cruddur_lab import settings as settings_module
-from cruddur_lab.cli import build_parser, main
+from cruddur_lab.cli.commands import build_parser, main
 from cruddur_lab.clock import DEFAULT_NOW, Clock
+from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.model import PAGE_SIZE, SEED_GROUP_UUID, SEED_MESSAGES, message_pk
 
 LATER = "2026-03-01T12:05:00+00:00"

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cruddur_lab.clock import DEFAULT_NOW, Clock, format_timestamp, parse_timestamp
+from cruddur_lab.engine.lab import Lab
 from cruddur_lab.model import (
     GROUP_PREFIX,
     MESSAGE_PREFIX,
@@ -153,7 +154,7 @@ STEP = st.one_of(
 
 def _fresh_lab(services: Any) -> Any:
     services.reset()
-    return services.lab(now=DEFAULT_NOW)
+    return Lab.on_services(services, now=DEFAULT_NOW)
 
 
 def _newest_message(lab: Any, group: str) -> dict[str, Any]:
@@ -181,10 +182,10 @@ def _group_rows(lab: Any, group: str) -> list[dict[str, Any]]:
 def test_any_sequence_of_c_and_d_then_streams_leaves_group_rows_on_the_newest_message(
     services, steps
 ):
-    from cruddur_lab import patterns
-    from cruddur_lab.schema import schema_load
-    from cruddur_lab.streams import StreamProcessor, group_row_problems
-    from cruddur_lab.usersdb import seed_users
+    from cruddur_lab.app import patterns
+    from cruddur_lab.app.streams import StreamProcessor, group_row_problems
+    from cruddur_lab.scripts.schema import schema_load
+    from cruddur_lab.scripts.usersdb import seed_users
 
     lab = _fresh_lab(services)
     try:
@@ -227,9 +228,9 @@ def test_any_sequence_of_c_and_d_then_streams_leaves_group_rows_on_the_newest_me
 @ENGINE
 @given(st.integers(min_value=1, max_value=130))
 def test_seeding_any_number_of_messages_twice_leaves_the_same_table(services, messages):
-    from cruddur_lab.reads import scan
-    from cruddur_lab.schema import schema_load
-    from cruddur_lab.seed import seed
+    from cruddur_lab.scripts.reads import scan
+    from cruddur_lab.scripts.schema import schema_load
+    from cruddur_lab.scripts.seed import seed
 
     lab = _fresh_lab(services)
     try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from cruddur_lab.capacity import read_units
+from cruddur_lab.engine.lab import Lab
 from cruddur_lab.errors import InvalidArgument, NotFound, TableMissing
 from cruddur_lab.model import SEED_GROUP_UUID, group_item, message_pk
-from cruddur_lab.reads import get_conversation, list_conversations, scan
-from cruddur_lab.schema import schema_load
-from cruddur_lab.seed import batch_write, seed
-from cruddur_lab.usersdb import find_user_by_handle
+from cruddur_lab.scripts.reads import get_conversation, list_conversations, scan
+from cruddur_lab.scripts.schema import schema_load
+from cruddur_lab.scripts.seed import batch_write, seed
+from cruddur_lab.scripts.usersdb import find_user_by_handle
 
 #: moto, like DynamoDB, stops a Scan page at 1 MB: ~100 KB items give about nine a page.
 LARGE_TEXT = "x" * (100 * 1024)
@@ -111,10 +112,10 @@ def test_get_conversation_rejects_a_limit_below_one(seeded_lab):
 def test_conversations_from_last_year_stay_visible_on_new_years_day(services):
     """The bootcamp's begins_with(sk, <this year>) filter hid them; ours has no filter."""
     services.reset()
-    with services.lab(now="2025-12-31T23:30:00+00:00") as december:
+    with Lab.on_services(services, now="2025-12-31T23:30:00+00:00") as december:
         schema_load(december)
         seed(december)
-    with services.lab(now="2026-01-01T00:05:00+00:00") as january:
+    with Lab.on_services(services, now="2026-01-01T00:05:00+00:00") as january:
         conversation = get_conversation(january)
         assert conversation.count == 20
         assert all(item["sk"].startswith("2025-12-31") for item in conversation.items)

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cruddur_lab.runner import parameters_from, parse_value
+from cruddur_lab.notebook.runner import parameters_from, parse_value
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cruddur_lab.engines import Lab
+from cruddur_lab.engine.lab import Lab
+from cruddur_lab.engine.settings import resolve
 from cruddur_lab.errors import ConfirmationRequired, TableMismatch, TableMissing
 from cruddur_lab.model import GSI_NAME
-from cruddur_lab.schema import (
+from cruddur_lab.scripts.schema import (
     describe,
     drop,
     list_tables,
@@ -16,7 +17,6 @@ from cruddur_lab.schema import (
     schema_load,
     summarize,
 )
-from cruddur_lab.settings import resolve
 
 
 def test_schema_load_creates_keys_gsi_and_a_new_image_stream(lab):
@@ -58,7 +58,7 @@ def test_schema_load_on_demand(lab):
 
 def test_schema_load_honours_the_table_name_setting(services):
     services.reset()
-    with services.lab(table_name="my-messages") as other:
+    with Lab.on_services(services, table_name="my-messages") as other:
         schema_load(other)
         assert list_tables(other) == ["my-messages"]
 

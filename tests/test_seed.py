@@ -8,11 +8,12 @@ from itertools import pairwise
 import pytest
 
 from cruddur_lab.clock import parse_timestamp
+from cruddur_lab.engine.lab import Lab
 from cruddur_lab.errors import TableMissing
 from cruddur_lab.model import SEED_GROUP_UUID, group_pk, message_pk
-from cruddur_lab.schema import schema_load
-from cruddur_lab.seed import batch_write, plan_messages, seed, seed_message_uuid
-from cruddur_lab.usersdb import find_user_by_handle, seed_users
+from cruddur_lab.scripts.schema import schema_load
+from cruddur_lab.scripts.seed import batch_write, plan_messages, seed, seed_message_uuid
+from cruddur_lab.scripts.usersdb import find_user_by_handle, seed_users
 
 
 def full_scan(lab) -> list[dict]:
@@ -91,11 +92,11 @@ def test_seed_twice_changes_nothing(pg_lab):
 
 def test_seed_again_under_a_later_clock_changes_nothing(services):
     services.reset()
-    with services.lab(now="2026-03-01T12:00:00+00:00") as first:
+    with Lab.on_services(services, now="2026-03-01T12:00:00+00:00") as first:
         schema_load(first)
         seed(first)
         before = full_scan(first)
-    with services.lab(now="2027-06-01T00:00:00+00:00") as later:
+    with Lab.on_services(services, now="2027-06-01T00:00:00+00:00") as later:
         assert not seed(later).changed
         assert full_scan(later) == before
 
@@ -129,13 +130,13 @@ def test_an_interrupted_seed_is_completed_without_duplicates(lab):
 
 def test_seed_completed_under_another_clock_keeps_the_stored_timeline(services):
     services.reset()
-    with services.lab(now="2026-03-01T12:00:00+00:00") as first:
+    with Lab.on_services(services, now="2026-03-01T12:00:00+00:00") as first:
         schema_load(first)
         seed_users(first)
         users = [find_user_by_handle(first, h) for h in ("andrewbrown", "bayko")]
         planned = plan_messages(first, users, 100, {})
         batch_write(first, planned[50:60])
-    with services.lab(now="2030-01-01T00:00:00+00:00") as later:
+    with Lab.on_services(services, now="2030-01-01T00:00:00+00:00") as later:
         seed(later)
         assert messages_of(full_scan(later)) == planned
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from cruddur_lab.engine.settings import read_state, resolve, state_path, write_state
 from cruddur_lab.errors import ConfigError
-from cruddur_lab.settings import read_state, resolve, state_path, write_state
 
 
 def test_defaults_are_the_embedded_engine_and_the_bootcamp_table():

@@ -25,11 +25,13 @@ from stream_support import (
     stream_record,
 )
 
-from cruddur_lab import model, patterns
+from cruddur_lab import model
+from cruddur_lab.app import patterns
+from cruddur_lab.app.deploy.handler import StreamHandler
+from cruddur_lab.app.streams import StreamProcessor, group_row_problems
 from cruddur_lab.clock import Clock, format_timestamp, parse_timestamp
-from cruddur_lab.deploy.handler import StreamHandler
-from cruddur_lab.schema import schema_load
-from cruddur_lab.streams import StreamProcessor, group_row_problems
+from cruddur_lab.engine.lab import Lab
+from cruddur_lab.scripts.schema import schema_load
 
 # group_rows() and assert_inbox_consistent() only need the group uuid.
 SEED_CONVERSATION = Conversation(model.SEED_GROUP_UUID, ())
@@ -213,7 +215,9 @@ def test_two_create_message_calls_on_clocks_reading_the_same_microsecond(service
     message keeps it, the other is refused and re-stamped by its clock's next reading."""
     moment = "2026-03-02T09:00:00.000000+00:00"  # after every seed message
     callers = {h: patterns.caller_for_handle(seeded_lab, h) for h in ("andrewbrown", "bayko")}
-    other_app = services.lab(now=moment)  # the same engine, its own clock and connections
+    other_app = Lab.on_services(
+        services, now=moment
+    )  # the same engine, its own clock and connections
     try:
         seeded_lab.clock = Clock.pinned(moment)
         other_app.clock.new_id()  # same instant, but a different message uuid

@@ -21,10 +21,10 @@ from stream_support import (
 )
 
 from cruddur_lab import model
-from cruddur_lab.deploy.handler import StreamHandler, handler_from_environment
+from cruddur_lab.app.deploy.handler import StreamHandler, handler_from_environment
+from cruddur_lab.app.streams import StreamProcessingError, StreamProcessor, group_row_problems
 from cruddur_lab.errors import CruddurLabError, TableMissing
-from cruddur_lab.schema import schema_load
-from cruddur_lab.streams import StreamProcessingError, StreamProcessor, group_row_problems
+from cruddur_lab.scripts.schema import schema_load
 
 
 @pytest.fixture
@@ -440,7 +440,7 @@ def _cli(*args, state_file):
 
 
 def test_streams_process_command_applies_the_stream_of_a_running_engine(table_lab, tmp_path):
-    from cruddur_lab.settings import write_state
+    from cruddur_lab.engine.settings import write_state
 
     state = tmp_path / "up.json"  # the CLI attaches to these services as to a running `up`
     write_state(
@@ -473,7 +473,7 @@ def test_streams_process_rejects_a_zero_batch_size(tmp_path):
 
 
 def test_background_processor_follows_a_dropped_and_recreated_table(table_lab):
-    from cruddur_lab.schema import drop
+    from cruddur_lab.scripts.schema import drop
 
     processor = StreamProcessor(table_lab, poll_interval=0.05).start()
     (conversation,) = start_conversations(table_lab, 1)

@@ -6,7 +6,7 @@ import pytest
 
 from cruddur_lab.errors import NotFound
 from cruddur_lab.model import SEED_USERS
-from cruddur_lab.usersdb import (
+from cruddur_lab.scripts.usersdb import (
     ensure_schema,
     find_user_by_cognito_id,
     find_user_by_handle,

@@ -13,13 +13,12 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from . import settings as settings_module
-from .errors import ConfigError
+from cruddur_lab.cli.options import open_lab
+from cruddur_lab.engine import settings as settings_module
+from cruddur_lab.errors import ConfigError
 
 
 def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
-    from .cli import open_lab
-
     if getattr(args, "engine", "embedded") not in ("embedded",):
         raise ConfigError("`up` runs the embedded engine only: drop --engine")
     state_file = Path(settings_module.state_path())
@@ -73,9 +72,9 @@ def startup_lines(lab) -> list[str]:
 
 
 def _seed_everything(lab, out: Callable[[str], None]) -> None:
-    from .cognito import seed_user_pool
-    from .schema import schema_load
-    from .seed import seed
+    from cruddur_lab.scripts.cognito import seed_user_pool
+    from cruddur_lab.scripts.schema import schema_load
+    from cruddur_lab.scripts.seed import seed
 
     out(str(schema_load(lab)))
     out(str(seed(lab)))
@@ -86,7 +85,7 @@ def _start_stream_processor(lab, out: Callable[[str], None]) -> None:
     """Pattern E as the Lambda would run it: every message row any client writes to this
     endpoint moves its group rows. The processor waits for the table (a client may load the
     schema after `up` started) and follows a dropped and re-created table's new stream."""
-    from .streams import StreamProcessor
+    from cruddur_lab.app.streams import StreamProcessor
 
     StreamProcessor(lab).start()  # stopped by lab.close()
     out(f"stream processor: running in the background on table {lab.settings.table_name!r}")

@@ -24,19 +24,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import ServiceError
-from .model import (
-    GSI_NAME,
-    GSI_PARTITION_KEY,
-    PAGE_SIZE,
-    User,
-    group_item,
-    group_pk,
-    message_item,
-    message_pk,
-)
-from .reads import read_all
-from .validation import (
+from cruddur_lab.app.validation import (
     MOCK_COGNITO_ID,
     caller_for_handle,
     decode_page_token,
@@ -48,6 +36,18 @@ from .validation import (
     resolve_caller,
     resolve_receiver,
 )
+from cruddur_lab.errors import ServiceError
+from cruddur_lab.model import (
+    GSI_NAME,
+    GSI_PARTITION_KEY,
+    PAGE_SIZE,
+    User,
+    group_item,
+    group_pk,
+    message_item,
+    message_pk,
+)
+from cruddur_lab.scripts.reads import read_all
 
 __all__ = [
     "MOCK_COGNITO_ID",
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 #: A message row's key is (group, created_at): a clash means two messages in the same
 #: microsecond. C retries with a fresh timestamp this many times.

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, CruddurLabError
+from cruddur_lab.errors import ConfigError, CruddurLabError
 
 #: How long JupyterLab may take to answer after start (a busy 2-core CI machine is slow).
 STARTUP_TIMEOUT = 120.0
@@ -70,7 +70,7 @@ def jupyter_environment(home: Path, kernel_env: dict[str, str], token: str) -> d
     Building a child process's environment is the one place outside ``settings`` that reads
     ``os.environ``: the child needs PATH, HOME, locale and the like.
     """
-    from .notebooks import ENGINE_VARIABLES
+    from cruddur_lab.notebook.files import ENGINE_VARIABLES
 
     stale = {*ENGINE_VARIABLES, "CRUDDUR_LAB_STATE"}
     env = {k: v for k, v in os.environ.items() if k not in stale}
@@ -215,7 +215,7 @@ def stop_jupyter(jupyter: JupyterLab, timeout: float = SHUTDOWN_TIMEOUT) -> None
 
 
 def resolve_notebooks(folder: str | None) -> Path:
-    from .notebooks import notebooks_dir
+    from cruddur_lab.notebook.files import notebooks_dir
 
     path = Path(folder).expanduser().resolve() if folder else notebooks_dir()
     if not path.is_dir():
@@ -228,7 +228,7 @@ def resolve_notebooks(folder: str | None) -> Path:
 
 def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
     """Run until Ctrl-C or SIGTERM; everything started here is gone when it returns."""
-    from .runner import SharedEngine
+    from cruddur_lab.notebook.runner import SharedEngine
 
     notebooks = resolve_notebooks(getattr(args, "notebooks", None))
     settings = _settings_from(args)
@@ -259,7 +259,7 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
 
 
 def _settings_from(args: argparse.Namespace) -> Any:
-    from .settings import resolve
+    from cruddur_lab.engine.settings import resolve
 
     options = ("endpoint_url", "connection_url", "table_name", "region", "profile", "now")
     return resolve(
@@ -270,7 +270,7 @@ def _settings_from(args: argparse.Namespace) -> Any:
 
 def startup_lines(engine: Any, jupyter: JupyterLab, notebooks: Path) -> list[str]:
     if engine.owned:
-        from .settings import redact_url
+        from cruddur_lab.engine.settings import redact_url
 
         postgres = engine.settings.connection_url or engine.services.connection_url
         where = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfirmationRequired, TableMismatch, TableMissing
-from .model import create_table_spec, schema_differences
+from cruddur_lab.errors import ConfirmationRequired, TableMismatch, TableMissing
+from cruddur_lab.model import create_table_spec, schema_differences
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 
 @dataclass(frozen=True)

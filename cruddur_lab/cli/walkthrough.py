@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .cognito import seed_user_pool, update_cognito_user_ids
-from .display import format_capacity, format_item_collections, format_items
-from .reads import get_conversation, list_conversations, scan
-from .schema import schema_load
-from .seed import seed
+from cruddur_lab.notebook.display import format_capacity, format_item_collections, format_items
+from cruddur_lab.scripts.cognito import seed_user_pool, update_cognito_user_ids
+from cruddur_lab.scripts.reads import get_conversation, list_conversations, scan
+from cruddur_lab.scripts.schema import schema_load
+from cruddur_lab.scripts.seed import seed
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 #: The scan prints this many items per item collection; the rest are counted.
 SCAN_PREVIEW = 3

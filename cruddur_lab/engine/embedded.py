@@ -12,13 +12,10 @@ import shutil
 import tempfile
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import settings as settings_module
-from .errors import CruddurLabError, EngineUnreachable, PostgresUnreachable
-
-if TYPE_CHECKING:
-    from .engines import Lab
+from cruddur_lab.engine import settings as settings_module
+from cruddur_lab.errors import CruddurLabError, EngineUnreachable, PostgresUnreachable
 
 # moto keeps its state in module globals, so two embedded servers in one process would share
 # data. One at a time per process keeps "fresh every time" true.
@@ -30,7 +27,7 @@ def _check_port_free(port: int) -> None:
     import socket
 
     if not 0 < port < 65536:
-        from .errors import InvalidArgument
+        from cruddur_lab.errors import InvalidArgument
 
         raise InvalidArgument(f"--port must be between 1 and 65535, got {port}")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -74,7 +71,7 @@ class EmbeddedServices:
         return self
 
     def _start_moto(self) -> None:
-        from .motoserver import SerializedMotoServer
+        from cruddur_lab.engine.motoserver import SerializedMotoServer
 
         # The request log is moto's, not the learner's business.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -129,21 +126,6 @@ class EmbeddedServices:
         with psycopg.connect(connection_url or self.connection_url, autocommit=True) as conn:
             conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
             conn.execute("CREATE SCHEMA public")
-
-    def lab(self, **settings: Any) -> Lab:
-        """A Lab on these running services that does not own them (closing it keeps them)."""
-        from .engines import Lab
-
-        resolved = settings_module.resolve(
-            "embedded", environ={}, **{k: v for k, v in settings.items() if k != "connection_url"}
-        )
-        return Lab(
-            resolved.with_(
-                endpoint_url=self.endpoint_url,
-                connection_url=settings.get("connection_url") or self.connection_url,
-                loopback_only=True,
-            )
-        )
 
     def stop(self) -> None:
         if self._moto is not None:

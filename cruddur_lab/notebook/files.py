@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidArgument
+from cruddur_lab.errors import InvalidArgument
 
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 SOURCE_PATTERN = "[0-9][0-9]_*.py"
@@ -58,7 +58,7 @@ def notebooks_dir(start: Path | None = None) -> Path:
     here = (start or Path.cwd()) / "notebooks"
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parent.parent / "notebooks"
+    return Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def discover(selection: Sequence[str] = (), folder: Path | None = None) -> list[Path]:
@@ -273,50 +273,3 @@ def refresh(notebooks: Sequence[Path], *, timeout: int = 300) -> list[tuple[Path
         nb = execute(clean(read_source(source)), notebook.parent, timeout=timeout)
         results.append((notebook, write(clean(nb), notebook)))
     return results
-
-
-# --- what a notebook calls first ----------------------------------------------------------
-
-
-def prepare(lab: Any, *, messages: int = 100, reset: bool = False) -> str:
-    """The state most notebooks start from: the table, the seed users, the seed conversation.
-
-    Idempotent: on a table that is already seeded nothing changes. ``reset=True`` drops the
-    table first; that is the only way a notebook deletes data, and only when asked.
-    """
-    from .schema import drop, schema_load
-    from .seed import seed
-
-    if reset:
-        drop(lab, yes=True)
-    loaded = schema_load(lab)
-    report = seed(lab, messages=messages)
-    lines = [str(loaded), f"seed: {report}"]
-    if report.messages_existing and lab.clock.is_pinned:
-        moved = move_clock_past_data(lab)
-        if moved:
-            lines.append(f"clock moved past the data already here: {moved}")
-    return "\n".join(lines)
-
-
-def move_clock_past_data(lab: Any) -> str | None:
-    """Re-pin the Lab's clock one minute after the newest item, if the data is ahead of it.
-
-    On shared data (a batch with ``--keep-data``, an endpoint, a notebook run twice) earlier
-    runs wrote messages at the pinned instant; writing "now" again would collide with them,
-    and Pattern E would rightly refuse to move an inbox line back in time. The new pin
-    depends only on the data, so the run stays reproducible. Returns the new pin or None.
-    """
-    from datetime import timedelta
-
-    from .clock import Clock, format_timestamp, parse_timestamp
-    from .reads import read_all
-
-    newest = max(
-        (item["sk"] for item in read_all(lab, "scan", ProjectionExpression="sk")), default=""
-    )
-    if not newest or parse_timestamp(newest) < lab.clock.origin:
-        return None
-    pin = format_timestamp(parse_timestamp(newest) + timedelta(minutes=1))
-    lab.clock = Clock.pinned(pin)
-    return pin

@@ -16,8 +16,8 @@ import binascii
 import json
 from typing import TYPE_CHECKING
 
-from .errors import CognitoError, NotFound, ServiceError
-from .model import (
+from cruddur_lab.errors import CognitoError, NotFound, ServiceError
+from cruddur_lab.model import (
     MAX_MESSAGE_CHARS,
     PARTITION_KEY,
     SEED_GROUP_UUID,
@@ -27,7 +27,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 #: The placeholder every seeded user has until ``update-cognito-user-ids`` runs.
 MOCK_COGNITO_ID = "MOCK"
@@ -139,7 +139,7 @@ def resolve_caller(lab: Lab, cognito_user_id: str) -> User:
 
     ``MOCK`` is refused: every user has it before the Cognito sync, so it names nobody.
     """
-    from .usersdb import find_user_by_cognito_id
+    from cruddur_lab.scripts.usersdb import find_user_by_cognito_id
 
     wanted = str(cognito_user_id or "").strip()
     if not wanted:
@@ -164,7 +164,7 @@ def resolve_caller(lab: Lab, cognito_user_id: str) -> User:
 
 
 def resolve_receiver(lab: Lab, handle: str) -> User:
-    from .usersdb import find_user_by_handle
+    from cruddur_lab.scripts.usersdb import find_user_by_handle
 
     try:
         return find_user_by_handle(lab, handle)
@@ -182,8 +182,8 @@ def caller_for_handle(lab: Lab, handle: str) -> str:
     subs over (``cognito.update_cognito_user_ids``) first; on AWS it refuses, because that
     would change a real user pool and database: run ``update-cognito-user-ids`` yourself.
     """
-    from .cognito import seed_user_pool, update_cognito_user_ids
-    from .usersdb import find_user_by_handle
+    from cruddur_lab.scripts.cognito import seed_user_pool, update_cognito_user_ids
+    from cruddur_lab.scripts.usersdb import find_user_by_handle
 
     handle = str(handle or "").strip()
     try:

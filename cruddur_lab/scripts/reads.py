@@ -9,15 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .capacity import read_units, reported_units
-from .errors import InvalidArgument
-from .model import PAGE_SIZE, SEED_GROUP_HANDLES, SEED_GROUP_UUID, group_pk, message_pk
-from .model import normalize_uuid as _normalize_uuid
-from .schema import require_table
-from .usersdb import find_user_by_handle
+from cruddur_lab.capacity import read_units, reported_units
+from cruddur_lab.errors import InvalidArgument
+from cruddur_lab.model import PAGE_SIZE, SEED_GROUP_HANDLES, SEED_GROUP_UUID, group_pk, message_pk
+from cruddur_lab.model import normalize_uuid as _normalize_uuid
+from cruddur_lab.scripts.schema import require_table
+from cruddur_lab.scripts.usersdb import find_user_by_handle
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 
 @dataclass

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import CognitoError
-from .model import SEED_USERS
+from cruddur_lab.errors import CognitoError
+from cruddur_lab.model import SEED_USERS
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 POOL_NAME = "cruddur-user-pool"
 #: ListUsers returns at most 60 users a page.
@@ -65,7 +65,7 @@ def find_pool_id(lab: Lab) -> str:
                 break
             kwargs["NextToken"] = page["NextToken"]
     if len(pools) != 1:
-        from .schema import fix_for_missing_state
+        from cruddur_lab.scripts.schema import fix_for_missing_state
 
         found = "no" if not pools else str(len(pools))
         fix = "set AWS_COGNITO_USER_POOL_ID or run `cruddur-lab cognito seed`"
@@ -132,7 +132,7 @@ def list_pool_users(lab: Lab, pool_id: str) -> tuple[list[PoolUser], int]:
 
 def update_cognito_user_ids(lab: Lab, pool_id: str | None = None) -> CognitoSyncReport:
     """Set ``users.cognito_user_id`` to each pool user's ``sub``, matched by handle."""
-    from .usersdb import ensure_schema
+    from cruddur_lab.scripts.usersdb import ensure_schema
 
     pool_id = pool_id or find_pool_id(lab)
     pool_users, pages = list_pool_users(lab, pool_id)

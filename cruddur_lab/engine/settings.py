@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
-from .model import TABLE_NAME
+from cruddur_lab.errors import ConfigError
+from cruddur_lab.model import TABLE_NAME
 
 ENGINES = ("embedded", "endpoint", "aws")
 _TABLE_NAME_RULE = re.compile(r"[A-Za-z0-9_.-]{3,255}")
@@ -163,7 +163,7 @@ def check_region(region: str) -> str:
 
 def check_now(now: str | None) -> str | None:
     """A clock setting the Clock accepts, checked before any service starts."""
-    from .clock import Clock
+    from cruddur_lab.clock import Clock
 
     try:
         Clock.from_setting(now)

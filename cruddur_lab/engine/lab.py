@@ -21,16 +21,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import settings as settings_module
-from .clock import Clock
-from .embedded import EmbeddedServices
-from .errors import (
+from cruddur_lab.clock import Clock
+from cruddur_lab.engine import settings as settings_module
+from cruddur_lab.engine.embedded import EmbeddedServices
+from cruddur_lab.engine.settings import Settings
+from cruddur_lab.errors import (
     EngineUnreachable,
     LoopbackViolation,
     PostgresUnreachable,
     from_client_error,
 )
-from .settings import Settings
 
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -101,6 +101,20 @@ class Lab:
             environ=environ,
         )
         return ENGINES[resolved.engine](resolved, attach=attach, port=port)
+
+    @classmethod
+    def on_services(cls, services: EmbeddedServices, **settings: Any) -> Lab:
+        """A Lab on running embedded services that does not own them (closing keeps them)."""
+        resolved = settings_module.resolve(
+            "embedded", environ={}, **{k: v for k, v in settings.items() if k != "connection_url"}
+        )
+        return cls(
+            resolved.with_(
+                endpoint_url=services.endpoint_url,
+                connection_url=settings.get("connection_url") or services.connection_url,
+                loopback_only=True,
+            )
+        )
 
     # --- clients --------------------------------------------------------------------
 
@@ -250,13 +264,13 @@ class Lab:
                 fix = "check your network, proxy settings and --region"
             raise EngineUnreachable(f"cannot reach {where}: {fix}") from None
         except ParamValidationError as error:
-            from .errors import InvalidArgument
+            from cruddur_lab.errors import InvalidArgument
 
             # botocore checks lengths and types before sending; keep its first line only.
             reason = " ".join(str(error).split())
             raise InvalidArgument(f"{reason}: fix the value and run again") from None
         except NoCredentialsError:
-            from .errors import ConfigError
+            from cruddur_lab.errors import ConfigError
 
             raise ConfigError(
                 "no AWS credentials found: run `aws configure` or set AWS_PROFILE"
@@ -302,7 +316,7 @@ def connect_postgres(url: str | None) -> Any:
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=5)
     except psycopg.ProgrammingError:
-        from .errors import ConfigError
+        from cruddur_lab.errors import ConfigError
 
         # psycopg quotes the part it could not parse, which may be the password: say less.
         raise ConfigError(
@@ -339,7 +353,7 @@ def _aws_session(profile: str | None) -> Any:
     try:
         return boto3.session.Session(profile_name=profile)
     except ProfileNotFound:
-        from .errors import ConfigError
+        from cruddur_lab.errors import ConfigError
 
         raise ConfigError(
             f"AWS profile {profile!r} is not configured on this machine: run "
@@ -402,7 +416,7 @@ def _open_endpoint(settings: Settings, *, attach: bool, port: int) -> Lab:
 
 def _open_aws(settings: Settings, *, attach: bool, port: int) -> Lab:
     if not settings.engine_chosen:
-        from .errors import ConfigError
+        from cruddur_lab.errors import ConfigError
 
         raise ConfigError("real AWS is only used when chosen: pass --engine aws")
     return Lab(settings)

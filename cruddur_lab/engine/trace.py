@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 #: Parameters that are plumbing, not part of the access pattern.
 _HIDDEN = ("TableName", "ReturnConsumedCapacity")

@@ -9,7 +9,7 @@ has no Lambda at all, so ``StreamProcessor`` does the mapping's job in-process, 
     (TRIM_HORIZON the first time, AFTER_SEQUENCE_NUMBER from the checkpoint) → GetRecords
     → a Lambda-shaped event per batch → the handler → checkpoint the shard.
 
-The handler is the same code as the Lambda's (``cruddur_lab.deploy.handler``), called with the
+The handler is the same code as the Lambda's (``cruddur_lab.app.deploy.handler``), called with the
 Lab's own client and table. A shard's checkpoint moves only after its batch succeeded; a batch
 that raises is read again from the checkpoint and retried, and a partial batch response
 (``batchItemFailures``) is honoured as Lambda does: the checkpoint stops before the lowest
@@ -41,12 +41,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .deploy.handler import BatchResult, StreamHandler
-from .errors import CruddurLabError, TableMissing
-from .reads import read_all
+from cruddur_lab.app.deploy.handler import BatchResult, StreamHandler
+from cruddur_lab.errors import CruddurLabError, TableMissing
+from cruddur_lab.scripts.reads import read_all
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 log = logging.getLogger(__name__)
 
@@ -433,7 +433,7 @@ def group_row_problems(lab: Lab) -> list[str]:
     message row's key): its ``sk`` and text, with exactly the model's group-row attributes.
     Scans the table: for notebooks and tests.
     """
-    from .model import GROUP_ATTRIBUTES, GSI_PARTITION_KEY, is_group_key, parse_pk
+    from cruddur_lab.model import GROUP_ATTRIBUTES, GSI_PARTITION_KEY, is_group_key, parse_pk
 
     newest: dict[str, dict[str, Any]] = {}
     rows: dict[str, list[dict[str, Any]]] = {}

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .clock import stable_id
-from .errors import NotFound
-from .model import SEED_USERS, User
+from cruddur_lab.clock import stable_id
+from cruddur_lab.errors import NotFound
+from cruddur_lab.model import SEED_USERS, User
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS public.users (

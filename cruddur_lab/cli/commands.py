@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from .errors import CruddurLabError
+from cruddur_lab.cli.options import engine_options, open_lab, out
+from cruddur_lab.errors import CruddurLabError
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {}
 
@@ -26,38 +27,8 @@ def command(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return register
 
 
-def _engine_options() -> argparse.ArgumentParser:
-    """Options every sub-command takes, so they can follow the sub-command's name."""
-    parent = argparse.ArgumentParser(add_help=False)
-    group = parent.add_argument_group("engine")
-    group.add_argument(
-        "--engine",
-        choices=("embedded", "endpoint", "aws", "prod"),
-        default=argparse.SUPPRESS,
-        help="embedded (default), endpoint (AWS_ENDPOINT_URL), aws (real AWS; 'prod' = aws)",
-    )
-    group.add_argument("--endpoint-url", default=argparse.SUPPRESS, help="DynamoDB/Cognito URL")
-    group.add_argument(
-        "--connection-url", default=argparse.SUPPRESS, help="Postgres URL (CONNECTION_URL)"
-    )
-    group.add_argument(
-        "--table",
-        dest="table_name",
-        default=argparse.SUPPRESS,
-        help="table name (DDB_MESSAGE_TABLE)",
-    )
-    group.add_argument("--region", default=argparse.SUPPRESS, help="AWS region")
-    group.add_argument("--profile", default=argparse.SUPPRESS, help="AWS profile (engine aws)")
-    group.add_argument(
-        "--now",
-        default=argparse.SUPPRESS,
-        help="pin the clock to an ISO-8601 time (CRUDDUR_NOW); 'real' for the real clock",
-    )
-    return parent
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parent = _engine_options()
+    parent = engine_options()
     parser = argparse.ArgumentParser(
         prog="cruddur-lab",
         description="DynamoDB single-table design, on Cruddur's direct messages.",
@@ -127,40 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_lab(args: argparse.Namespace, **extra: Any) -> Any:
-    from .engines import Lab
-
-    options = {
-        key: getattr(args, key)
-        for key in (
-            "endpoint_url",
-            "connection_url",
-            "table_name",
-            "region",
-            "profile",
-            "now",
-        )
-        if hasattr(args, key)
-    }
-    from .settings import production_warnings
-
-    lab = Lab.open(getattr(args, "engine", None), **options, **extra)
-    # Said before the command touches anything, on stderr so piped output stays clean.
-    for warning in production_warnings(lab.settings):
-        print(f"cruddur-lab: warning: {warning}", file=sys.stderr, flush=True)
-    return lab
-
-
-def out(text: str = "") -> None:
-    print(text, flush=True)
-
-
 # --- commands -------------------------------------------------------------------------------
 
 
 @command("schema-load")
 def cmd_schema_load(args: argparse.Namespace) -> None:
-    from .schema import schema_load
+    from cruddur_lab.scripts.schema import schema_load
 
     with open_lab(args) as lab:
         out(str(schema_load(lab, billing_mode=args.billing_mode)))
@@ -168,7 +111,7 @@ def cmd_schema_load(args: argparse.Namespace) -> None:
 
 @command("drop")
 def cmd_drop(args: argparse.Namespace) -> None:
-    from .schema import drop
+    from cruddur_lab.scripts.schema import drop
 
     with open_lab(args) as lab:
         dropped = drop(lab, yes=args.yes)
@@ -182,7 +125,7 @@ def cmd_drop(args: argparse.Namespace) -> None:
 
 @command("list-tables")
 def cmd_list_tables(args: argparse.Namespace) -> None:
-    from .schema import list_tables
+    from cruddur_lab.scripts.schema import list_tables
 
     with open_lab(args) as lab:
         names = list_tables(lab)
@@ -191,8 +134,8 @@ def cmd_list_tables(args: argparse.Namespace) -> None:
 
 @command("describe")
 def cmd_describe(args: argparse.Namespace) -> None:
-    from .display import format_mapping
-    from .schema import require_table, summarize
+    from cruddur_lab.notebook.display import format_mapping
+    from cruddur_lab.scripts.schema import require_table, summarize
 
     with open_lab(args) as lab:
         out(format_mapping(summarize(require_table(lab))))
@@ -200,7 +143,7 @@ def cmd_describe(args: argparse.Namespace) -> None:
 
 @command("seed")
 def cmd_seed(args: argparse.Namespace) -> None:
-    from .seed import seed
+    from cruddur_lab.scripts.seed import seed
 
     with open_lab(args) as lab:
         out(str(seed(lab, messages=_positive(args.messages, "--messages"), yes=args.yes)))
@@ -208,8 +151,8 @@ def cmd_seed(args: argparse.Namespace) -> None:
 
 @command("scan")
 def cmd_scan(args: argparse.Namespace) -> None:
-    from .display import format_capacity, format_item_collections
-    from .reads import scan
+    from cruddur_lab.notebook.display import format_capacity, format_item_collections
+    from cruddur_lab.scripts.reads import scan
 
     with open_lab(args) as lab:
         result = scan(lab)
@@ -225,9 +168,9 @@ def cmd_scan(args: argparse.Namespace) -> None:
 
 @command("get-conversation")
 def cmd_get_conversation(args: argparse.Namespace) -> None:
-    from .display import format_capacity, format_items
-    from .model import SEED_GROUP_UUID
-    from .reads import get_conversation
+    from cruddur_lab.model import SEED_GROUP_UUID
+    from cruddur_lab.notebook.display import format_capacity, format_items
+    from cruddur_lab.scripts.reads import get_conversation
 
     with open_lab(args) as lab:
         result = get_conversation(
@@ -246,8 +189,8 @@ def cmd_get_conversation(args: argparse.Namespace) -> None:
 
 @command("list-conversations")
 def cmd_list_conversations(args: argparse.Namespace) -> None:
-    from .display import format_capacity, format_items
-    from .reads import list_conversations
+    from cruddur_lab.notebook.display import format_capacity, format_items
+    from cruddur_lab.scripts.reads import list_conversations
 
     with open_lab(args) as lab:
         result = list_conversations(lab, args.handle)
@@ -301,7 +244,7 @@ def _add_app_commands(add: Callable[..., Any], parent: argparse.ArgumentParser) 
 @contextlib.contextmanager
 def _service_errors() -> Iterator[None]:
     """Put the app's error code in front of its line: ``not_a_member: ...``."""
-    from .errors import ServiceError
+    from cruddur_lab.errors import ServiceError
 
     try:
         yield
@@ -317,8 +260,8 @@ def _next_page(args: argparse.Namespace, words: str, token: str | None) -> str:
 
 @command("messages")
 def cmd_messages(args: argparse.Namespace) -> None:
-    from . import patterns
-    from .model import SEED_GROUP_UUID
+    from cruddur_lab.app import patterns
+    from cruddur_lab.model import SEED_GROUP_UUID
 
     with open_lab(args) as lab, _service_errors():
         _check_message_input(args)
@@ -338,7 +281,7 @@ def cmd_messages(args: argparse.Namespace) -> None:
 def _check_message_input(args: argparse.Namespace) -> None:
     """Refuse bad input before acting as anyone: on a fresh engine acting as a user makes
     the user pool and copies Cognito subs into Postgres, which a refused request must not."""
-    from . import validation
+    from cruddur_lab.app import validation
 
     if args.action == "send":
         validation.require_group_uuid(args.group_uuid)
@@ -349,7 +292,7 @@ def _check_message_input(args: argparse.Namespace) -> None:
 
 
 def _print_messages(args: argparse.Namespace, page: Any) -> None:
-    from .display import format_items
+    from cruddur_lab.notebook.display import format_items
 
     out(format_items(page.items, ("sk", "user_handle", "message")))
     out()
@@ -377,8 +320,8 @@ def _print_sent(sent: Any) -> None:
 
 @command("groups")
 def cmd_groups(args: argparse.Namespace) -> None:
-    from . import patterns
-    from .display import format_items
+    from cruddur_lab.app import patterns
+    from cruddur_lab.notebook.display import format_items
 
     with open_lab(args) as lab, _service_errors():
         caller = patterns.caller_for_handle(lab, args.as_handle)
@@ -394,7 +337,7 @@ def cmd_groups(args: argparse.Namespace) -> None:
 
 @command("update-cognito-user-ids")
 def cmd_update_cognito_user_ids(args: argparse.Namespace) -> None:
-    from .cognito import update_cognito_user_ids
+    from cruddur_lab.scripts.cognito import update_cognito_user_ids
 
     with open_lab(args, user_pool_id=args.pool_id) as lab:
         _print_sync(update_cognito_user_ids(lab))
@@ -414,7 +357,7 @@ def _print_sync(report: Any) -> None:
 
 @command("cognito")
 def cmd_cognito(args: argparse.Namespace) -> None:
-    from .cognito import seed_user_pool
+    from cruddur_lab.scripts.cognito import seed_user_pool
 
     with open_lab(args) as lab:
         pool_id = seed_user_pool(lab, extra_users=_positive(args.extra_users, "--extra-users", 0))
@@ -424,21 +367,21 @@ def cmd_cognito(args: argparse.Namespace) -> None:
 
 @command("up")
 def cmd_up(args: argparse.Namespace) -> int:
-    from .up import serve
+    from cruddur_lab.cli.up import serve
 
     return serve(args, out)
 
 
 @command("lab")
 def cmd_lab(args: argparse.Namespace) -> int:
-    from .lab_server import serve
+    from cruddur_lab.notebook.lab_server import serve
 
     return serve(args, out)
 
 
 @command("streams")
 def cmd_streams(args: argparse.Namespace) -> None:
-    from .streams import StreamProcessor
+    from cruddur_lab.app.streams import StreamProcessor
 
     batch_size = _positive(args.batch_size, "--batch-size")
     with open_lab(args) as lab:
@@ -448,7 +391,7 @@ def cmd_streams(args: argparse.Namespace) -> None:
 
 @command("walkthrough")
 def cmd_walkthrough(args: argparse.Namespace) -> None:
-    from .walkthrough import walkthrough
+    from cruddur_lab.cli.walkthrough import walkthrough
 
     with open_lab(args) as lab:
         walkthrough(lab, out, messages=_positive(args.messages, "--messages"))
@@ -458,9 +401,9 @@ def cmd_walkthrough(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from . import runner
-    from .notebooks import discover
-    from .settings import resolve
+    from cruddur_lab.engine.settings import resolve
+    from cruddur_lab.notebook import runner
+    from cruddur_lab.notebook.files import discover
 
     notebooks = discover(args.notebooks)
     parameters = runner.parameters_from(args.parameter)
@@ -495,7 +438,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_notebooks(args: argparse.Namespace) -> int:
     import nbformat
 
-    from .notebooks import discover, problems, refresh
+    from cruddur_lab.notebook.files import discover, problems, refresh
 
     notebooks = discover(args.notebooks)
     if args.action == "refresh":
@@ -511,7 +454,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 
 
 def _positive(value: int, flag: str, minimum: int = 1) -> int:
-    from .errors import InvalidArgument
+    from cruddur_lab.errors import InvalidArgument
 
     if value < minimum:
         raise InvalidArgument(f"{flag} must be at least {minimum}, got {value}")
@@ -550,7 +493,3 @@ def database_error_line(error: BaseException) -> str | None:
         f"Postgres refused the request ({reason or type(error).__name__}); nothing of it was "
         "saved: check the users database named by CONNECTION_URL"
     )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

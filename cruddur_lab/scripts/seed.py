@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
-from .clock import format_timestamp, parse_timestamp, stable_id
-from .model import (
+from cruddur_lab.clock import format_timestamp, parse_timestamp, stable_id
+from cruddur_lab.model import (
     GSI_NAME,
     GSI_PARTITION_KEY,
     SEED_GROUP_HANDLES,
@@ -29,12 +29,12 @@ from .model import (
     message_item,
     message_pk,
 )
-from .reads import read_all
-from .schema import require_confirmation, require_table
-from .usersdb import find_user_by_handle, seed_users
+from cruddur_lab.scripts.reads import read_all
+from cruddur_lab.scripts.schema import require_confirmation, require_table
+from cruddur_lab.scripts.usersdb import find_user_by_handle, seed_users
 
 if TYPE_CHECKING:
-    from .engines import Lab
+    from cruddur_lab.engine.lab import Lab
 
 BATCH_SIZE = 25
 #: Seeds at least this large show a progress bar.
@@ -164,7 +164,7 @@ def batch_write(
                 break
             time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
         else:
-            from .errors import CruddurLabError
+            from cruddur_lab.errors import CruddurLabError
 
             raise CruddurLabError(
                 f"{len(pending)} items stayed unprocessed after {max_attempts} attempts: "

@@ -1,17 +1,17 @@
 """Pattern E: the DynamoDB Streams handler that keeps every group row current.
 
-This file is the Lambda function *and* the logic ``cruddur_lab.streams`` runs in-process, so
+This file is the Lambda function *and* the logic ``cruddur_lab.app.streams`` runs in-process, so
 there is one implementation. It imports only boto3 and the standard library: zip it as-is
 (``zip handler.zip handler.py``) and set the Lambda handler to ``handler.handler``.
 
 Nothing invokes it from the stream off AWS: moto never runs a Lambda from an event source
 mapping (it would need Docker) and DynamoDB Local has no Lambda, so
-``cruddur_lab.streams.StreamProcessor`` reads the stream and calls it in-process.
+``cruddur_lab.app.streams.StreamProcessor`` reads the stream and calls it in-process.
 
 Source of truth. The few names the handler needs (table, GSI, key prefixes, the group row's
 attributes) are repeated below because a Lambda zip cannot import ``cruddur_lab``;
 ``tests/test_deploy.py`` asserts they equal ``cruddur_lab.model``'s, so they cannot drift.
-``cruddur_lab.streams`` imports this module rather than copying any of it.
+``cruddur_lab.app.streams`` imports this module rather than copying any of it.
 
 Configuration (Lambda entry point ``handler``) comes from the environment, never from code:
 ``TABLE_NAME`` (or the bootcamp's ``DDB_MESSAGE_TABLE``), ``AWS_REGION`` (Lambda sets it) and an

@@ -106,7 +106,7 @@ def format_gsi_view(
 ) -> str:
     """The same items as the sparse GSI sees them: only rows with ``message_group_uuid``,
     grouped by it, in sort-key order. Message rows have no such attribute and are absent."""
-    from .model import GSI_PARTITION_KEY, GSI_SORT_KEY
+    from cruddur_lab.model import GSI_PARTITION_KEY, GSI_SORT_KEY
 
     indexed = [item for item in items if item.get(GSI_PARTITION_KEY)]
     groups: dict[str, list[Mapping[str, Any]]] = {}
@@ -176,7 +176,7 @@ def _partition_label(pk: str, count: int) -> str:
     """``GRP#… (2 items, group rows)``: the key, its size and what kind of rows it holds."""
     import html
 
-    from .model import parse_pk
+    from cruddur_lab.model import parse_pk
 
     try:
         kind = {"group": "a user's inbox: group rows", "message": "a conversation: messages"}[

@@ -25,10 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import settings as settings_module
-from .errors import InvalidArgument
-from .notebooks import ENGINE_VARIABLES, KERNEL_ARGUMENTS, KERNEL_NAME, kernel_environment
-from .settings import Settings
+from cruddur_lab.engine import settings as settings_module
+from cruddur_lab.engine.settings import Settings
+from cruddur_lab.errors import InvalidArgument
+from cruddur_lab.notebook.files import (
+    ENGINE_VARIABLES,
+    KERNEL_ARGUMENTS,
+    KERNEL_NAME,
+    kernel_environment,
+)
 
 
 @dataclass
@@ -93,7 +98,7 @@ class SharedEngine:
     def start(self) -> SharedEngine:
         settings = self.settings
         if settings.engine == "embedded" and not settings_module.read_state(settings.state_file):
-            from .embedded import EmbeddedServices
+            from cruddur_lab.engine.embedded import EmbeddedServices
 
             self.services = EmbeddedServices(postgres=not settings.connection_url).start()
             self._state_dir = tempfile.mkdtemp(prefix="cruddur-lab-run-")
@@ -280,7 +285,7 @@ def run(
 
 
 def summary(results: Sequence[NotebookRun], output: Path) -> str:
-    from .display import format_table
+    from cruddur_lab.notebook.display import format_table
 
     rows = [
         {"notebook": r.name, "status": r.status, "seconds": f"{r.seconds:.1f}"} for r in results
