@@ -19,7 +19,6 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from boto3.dynamodb.types import TypeSerializer
 from botocore.awsrequest import AWSResponse
 from lab_support import CLI, clean_environment
 
@@ -265,12 +264,16 @@ def test_botocore_retries_a_throttled_write_and_it_lands_once(lab):
 def test_throttling_past_every_retry_is_one_line(lab):
     schema_load(lab)
     throttle = Throttle("BatchWriteItem", times=99)
-    lab.dynamodb.meta.events.register_first("before-send.dynamodb.BatchWriteItem", throttle)
+    lab.client("dynamodb").meta.events.register_first(
+        "before-send.dynamodb.BatchWriteItem", throttle
+    )
     try:
         with pytest.raises(CruddurLabError) as raised:
             batch_write(lab, [{"pk": "MSG#x", "sk": "1"}])
     finally:
-        lab.dynamodb.meta.events.unregister("before-send.dynamodb.BatchWriteItem", throttle)
+        lab.client("dynamodb").meta.events.unregister(
+            "before-send.dynamodb.BatchWriteItem", throttle
+        )
     assert throttle.seen == 4  # total_max_attempts: the first try and three retries
     assert raised.value.aws_code == "ProvisionedThroughputExceededException"
     assert "\n" not in str(raised.value)
@@ -302,24 +305,14 @@ class PartialBatches:
         self._held = requests[:held]
         params["RequestItems"][self.table] = requests[len(self._held) :]
         for request in params["RequestItems"][self.table]:
-            item = request["PutRequest"]["Item"]
-            self.sent[(item["pk"], item["sk"])] += 1
+            item = request["PutRequest"]["Item"]  # wire format: the low-level client's
+            self.sent[(item["pk"]["S"], item["sk"]["S"])] += 1
 
     def after(self, parsed: dict[str, Any], **_: Any) -> None:
-        # Runs before boto3's own after-call handler turns the wire format into plain values,
-        # so the held-back requests go in as DynamoDB would send them (typed).
+        # batch_write sends through the low-level client, so the held-back requests are
+        # already in the wire format DynamoDB uses for UnprocessedItems.
         if self._held:
-            serialize = TypeSerializer().serialize
-            parsed["UnprocessedItems"] = {
-                self.table: [
-                    {
-                        "PutRequest": {
-                            "Item": {k: serialize(v) for k, v in r["PutRequest"]["Item"].items()}
-                        }
-                    }
-                    for r in self._held
-                ]
-            }
+            parsed["UnprocessedItems"] = {self.table: self._held}
 
     def install(self, client: Any) -> None:
         client.meta.events.register("before-parameter-build.dynamodb.BatchWriteItem", self.before)
@@ -338,11 +331,11 @@ def test_batch_write_resends_unprocessed_items_until_every_item_landed_once(lab)
     schema_load(lab)
     items = _items(110)  # five batches: 25, 25, 25, 25, 10
     faults = PartialBatches(TABLE_NAME, hold_back=10, rounds=4)
-    faults.install(lab.dynamodb)
+    faults.install(lab.client("dynamodb"))
     try:
         written = batch_write(lab, items)
     finally:
-        faults.remove(lab.dynamodb)
+        faults.remove(lab.client("dynamodb"))
     assert written == 110
     assert faults.calls == 9  # batch one took five calls (10, 9, 8, 7 held back), then 4
     assert set(faults.sent.values()) == {1}  # each item reached the engine exactly once
@@ -353,12 +346,12 @@ def test_batch_write_resends_unprocessed_items_until_every_item_landed_once(lab)
 def test_batch_write_gives_up_with_one_line_when_items_stay_unprocessed(lab):
     schema_load(lab)
     faults = PartialBatches(TABLE_NAME, hold_back=5, rounds=99)
-    faults.install(lab.dynamodb)
+    faults.install(lab.client("dynamodb"))
     try:
         with pytest.raises(CruddurLabError) as raised:
             batch_write(lab, _items(20), max_attempts=3)
     finally:
-        faults.remove(lab.dynamodb)
+        faults.remove(lab.client("dynamodb"))
     # 20 → 15 written, 5 back; 5 → 1 written, 4 back; 4 → 1 written, 3 back: give up.
     assert str(raised.value) == (
         "3 items stayed unprocessed after 3 attempts: the table is throttled; raise its "

@@ -41,6 +41,9 @@ class SerializedMotoServer(ThreadedMotoServer):
     """
 
     def _server_entry(self) -> None:
+        from cruddur_lab.engine import motopatch
+
+        motopatch.install()  # costs that grow with the table, as AWS's do not
         app = serialized(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler

@@ -1,0 +1,130 @@
+"""Two costs of moto's DynamoDB that grow with the table, removed inside our embedded server.
+
+DynamoDB's cost of a transaction or of a Query depends on the items it touches, not on the
+table. moto 5.2 pays for the whole table instead, which made the embedded engine teach the
+opposite of what AWS does (Pattern E's lag and every Query growing with the table):
+
+* ``TransactWriteItems`` deep-copies every table it names (items and stream records) before
+  it starts, to swap the copy back in if the transaction is cancelled. Here the copy is
+  skipped; the rows the transaction may touch and the length of each stream are saved
+  instead, and put back on failure. Same outcome, cost proportional to the transaction.
+* ``Query`` on the table (not an index) sorts every item of the table and then keeps the
+  partition's. Here it is given the partition's items only; moto's own filtering, sorting,
+  paging and projection run unchanged on them.
+
+Both wrap moto's own methods, so every rule moto checks still applies. They rely on
+requests running one at a time, which ``motoserver.serialized`` guarantees. ``install()``
+is idempotent and is called when the embedded server starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+_INSTALLED = False
+
+
+def install() -> None:
+    """Wrap moto's ``transact_write_items`` and ``Table.query`` (once per process)."""
+    global _INSTALLED
+    if _INSTALLED:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    DynamoDBBackend.transact_write_items = _without_table_copy(
+        DynamoDBBackend.transact_write_items, Table
+    )
+    Table.query = _partition_only(Table.query)
+    _INSTALLED = True
+
+
+# --- transactions -------------------------------------------------------------------------
+
+
+def _without_table_copy(original: Any, table_class: type) -> Any:
+    @functools.wraps(original)
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = _save_touched(self, transact_items)
+        table_class.__deepcopy__ = _same_table  # type: ignore[attr-defined]
+        try:
+            return original(self, transact_items)
+        except BaseException:
+            _restore(saved)
+            raise
+        finally:
+            del table_class.__deepcopy__  # type: ignore[attr-defined]
+
+    return transact_write_items
+
+
+def _same_table(table: Any, memo: dict[int, Any]) -> Any:
+    """moto's "backup" of a table becomes the table itself; ``_restore`` undoes instead."""
+    return table
+
+
+def _save_touched(backend: Any, transact_items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each row a transaction may write (a deep copy, or None if absent) and stream lengths."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    rows: list[tuple[Any, Any, Any, Any]] = []
+    streams: dict[int, tuple[Any, int]] = {}
+    for entry in transact_items:
+        try:
+            ((_, op),) = entry.items()
+            table = backend.tables.get(op.get("TableName"))
+            if table is None:
+                continue
+            attrs = op.get("Key") or op.get("Item") or {}
+            hash_key = DynamoType(attrs[table.hash_key_attr])
+            range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        except (AttributeError, KeyError, TypeError, ValueError):
+            continue  # moto rejects this entry before writing anything for it
+        current = table.get_item(hash_key, range_key)
+        rows.append((table, hash_key, range_key, copy.deepcopy(current)))
+        shard = table.stream_shard
+        if shard is not None:
+            streams[id(shard)] = (shard, len(shard.items))
+    return {"rows": rows, "streams": list(streams.values())}
+
+
+def _restore(saved: dict[str, Any]) -> None:
+    for table, hash_key, range_key, before in reversed(saved["rows"]):
+        if range_key is None:
+            if before is None:
+                table.items.pop(hash_key, None)
+            else:
+                table.items[hash_key] = before
+        elif before is None:
+            table.items.get(hash_key, {}).pop(range_key, None)
+        else:
+            table.items[hash_key][range_key] = before
+    for shard, length in saved["streams"]:
+        del shard.items[length:]
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def _partition_only(original: Any) -> Any:
+    @functools.wraps(original)
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        if index_name or hash_key is None:
+            return original(self, hash_key, *args, **kwargs)
+        partition = self.items.get(hash_key)
+        if partition is None:
+            items: list[Any] = []
+        elif self.range_key_attr:
+            items = list(partition.values())
+        else:
+            items = [partition]
+        self.all_items = lambda: items
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    return query
