@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-data", action="store_true", help="let notebooks build on each other's data"
     )
     p.add_argument("--timeout", type=int, default=300, help="seconds per cell (300)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks at once, each on its own embedded engine (default: the core count)",
+    )
     p = add("notebooks", "keep the stored notebooks clean and their outputs current")
     p.add_argument("action", choices=("refresh", "check"), help="refresh outputs, or check")
     p.add_argument("notebooks", nargs="*", help="notebooks: name or number (all)")
@@ -427,6 +433,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         output=output,
         keep_data=args.keep_data,
         timeout=_positive(args.timeout, "--timeout"),
+        jobs=_positive(args.jobs, "--jobs") if args.jobs is not None else _cores(),
         out=out,
     )
     out()
@@ -451,6 +458,12 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
         failing += bool(found)
         out(f"{notebook.name}: {'clean' if not found else '; '.join(found)}")
     return 1 if failing else 0
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 1
 
 
 def _positive(value: int, flag: str, minimum: int = 1) -> int:

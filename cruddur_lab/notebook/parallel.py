@@ -1,0 +1,103 @@
+"""``cruddur-lab run --jobs N``: notebooks in N worker processes, each on its own engine.
+
+A serial run empties its engine before each notebook, so a notebook's output depends only
+on the notebook and its parameters. Each worker here starts an embedded engine of its own
+(moto keeps one state per process, hence processes rather than threads), takes the next
+notebook from a shared queue, and empties its engine before every notebook but its first:
+the outputs are the serial run's. Progress is printed in notebook order as results arrive.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from cruddur_lab.engine.settings import Settings
+from cruddur_lab.errors import CruddurLabError
+
+
+def _worker(
+    tasks: Any,
+    results: Any,
+    settings: Settings,
+    parameters: dict[str, Any],
+    output: str,
+    timeout: int,
+) -> None:
+    from cruddur_lab.notebook.files import ENGINE_VARIABLES, kernel_environment
+    from cruddur_lab.notebook.runner import SharedEngine, run_notebook
+
+    try:
+        with SharedEngine(settings) as engine:
+            remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
+            with kernel_environment(engine.environment, remove):
+                first = True
+                while (task := tasks.get()) is not None:
+                    index, notebook = task
+                    if not first:
+                        engine.empty()
+                    first = False
+                    result = run_notebook(Path(notebook), Path(output), parameters, timeout=timeout)
+                    results.put((index, result))
+    except BaseException as error:  # the parent must hear of it, or it would wait forever
+        results.put((None, f"{type(error).__name__}: {error}"))
+
+
+def run_parallel(
+    notebooks: Sequence[Path],
+    settings: Settings,
+    parameters: Mapping[str, Any],
+    output: Path,
+    *,
+    timeout: int,
+    jobs: int,
+    out: Callable[[str], None],
+) -> list[Any]:
+    from cruddur_lab.notebook.runner import progress_line
+
+    context = multiprocessing.get_context("spawn")  # no forked copies of moto's threads
+    tasks, results = context.Queue(), context.Queue()
+    for index, notebook in enumerate(notebooks):
+        tasks.put((index, str(notebook)))
+    for _ in range(jobs):
+        tasks.put(None)
+    workers = [
+        context.Process(
+            target=_worker,
+            args=(tasks, results, settings, dict(parameters), str(output), timeout),
+            daemon=True,
+        )
+        for _ in range(jobs)
+    ]
+    for worker in workers:
+        worker.start()
+    done: dict[int, Any] = {}
+    printed = 0
+    try:
+        while len(done) < len(notebooks):
+            try:
+                index, result = results.get(timeout=1)
+            except queue.Empty:
+                if not any(worker.is_alive() for worker in workers):
+                    raise CruddurLabError(
+                        "every notebook worker ended before the run finished: run again "
+                        "with --jobs 1 to see the cause"
+                    ) from None
+                continue
+            if index is None:
+                raise CruddurLabError(
+                    f"a notebook worker failed ({result}): run again with --jobs 1"
+                )
+            done[index] = result
+            while printed in done:
+                out(progress_line(printed + 1, len(notebooks), done[printed]))
+                printed += 1
+    finally:
+        for worker in workers:
+            worker.join(timeout=30)
+            if worker.is_alive():
+                worker.terminate()
+    return [done[index] for index in range(len(notebooks))]

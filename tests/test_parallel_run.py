@@ -1,0 +1,61 @@
+"""``cruddur-lab run --jobs N``: notebooks in parallel workers, each on its own engine, with
+exactly the outputs of a serial run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ("01", "02", "06", "08")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cruddur_lab.cli", "run", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def outputs(path: Path) -> list[list[dict]]:
+    """Every output of every code cell (text, data, errors), as stored in the notebook."""
+    nb = nbformat.read(path, as_version=4)
+    return [cell.get("outputs", []) for cell in nb.cells if cell.cell_type == "code"]
+
+
+def test_two_jobs_give_the_outputs_of_a_serial_run_and_report_in_order(tmp_path):
+    serial = run_cli(*NOTEBOOKS, "--jobs", "1", "--output", str(tmp_path / "serial"))
+    parallel = run_cli(*NOTEBOOKS, "--jobs", "2", "--output", str(tmp_path / "parallel"))
+
+    assert serial.returncode == 0, serial.stdout + serial.stderr
+    assert parallel.returncode == 0, parallel.stdout + parallel.stderr
+    assert parallel.stderr == ""
+    lines = parallel.stdout.splitlines()
+    assert lines[0] == "engine: embedded (one per worker, 2 workers: moto + embedded PostgreSQL)"
+    names = [line.split(":")[0] for line in lines[1 : 1 + len(NOTEBOOKS)]]
+    expected = [p.stem for n in NOTEBOOKS for p in sorted(ROOT.glob(f"notebooks/{n}_*.ipynb"))]
+    assert names == [f"[{i}/{len(NOTEBOOKS)}] {name}" for i, name in enumerate(expected, 1)]
+    for name in expected:
+        assert outputs(tmp_path / "parallel" / f"{name}.ipynb") == outputs(
+            tmp_path / "serial" / f"{name}.ipynb"
+        ), name
+
+
+def test_keep_data_runs_one_at_a_time_and_says_why(tmp_path):
+    result = run_cli("01", "02", "--jobs", "2", "--keep-data", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "running one notebook at a time: --keep-data lets each notebook build on the one before"
+    )
+
+
+def test_jobs_below_one_is_refused_in_one_line(tmp_path):
+    result = run_cli("01", "--jobs", "0", "--output", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == "cruddur-lab: error: --jobs must be at least 1, got 0\n"
