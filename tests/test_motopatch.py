@@ -135,3 +135,24 @@ def test_a_table_query_reads_only_its_partition_and_pages_as_before(table_lab, m
     ]
     assert "LastEvaluatedKey" not in rest and missing["Items"] == []
     assert whole_table_reads == []
+
+
+def test_an_index_query_finds_its_rows_without_sorting_the_whole_table(table_lab, monkeypatch):
+    lab = table_lab
+    for owner in ("GRP#a", "GRP#b"):
+        lab.table.put_item(Item={"pk": owner, "sk": "1", "message_group_uuid": "g1"})
+    lab.table.put_item(Item={"pk": "GRP#c", "sk": "1", "message_group_uuid": "g2"})
+    whole_table_reads = []
+    original = Table.all_items
+    monkeypatch.setattr(
+        Table, "all_items", lambda self: whole_table_reads.append(1) or original(self)
+    )
+
+    found = lab.table.query(
+        IndexName="message-group-sk-index",
+        KeyConditionExpression="message_group_uuid = :g",
+        ExpressionAttributeValues={":g": "g1"},
+    )
+
+    assert sorted(item["pk"] for item in found["Items"]) == ["GRP#a", "GRP#b"]
+    assert whole_table_reads == []

@@ -20,8 +20,9 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def run_cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    # One shared engine, one notebook at a time: test_parallel_run covers --jobs.
     return subprocess.run(
-        [sys.executable, "-m", "cruddur_lab.cli", "run", *args],
+        [sys.executable, "-m", "cruddur_lab.cli", "run", "--jobs", "1", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
