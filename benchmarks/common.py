@@ -8,6 +8,7 @@ times depend on the machine and are reported, never asserted.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 from collections.abc import Callable
@@ -77,3 +78,31 @@ def open_table(services: Any, name: str, *, now: str = "real") -> Any:
 def wire(item: dict[str, str]) -> dict[str, dict[str, str]]:
     """An item of strings in DynamoDB's wire format, built before any timing starts."""
     return {name: {"S": value} for name, value in item.items()}
+
+
+def peak_rss(command: list[str], **popen: Any) -> tuple[float, int, Any]:
+    """Run ``command``; return its seconds, the peak RSS of its whole process tree, its result.
+
+    Sampled every 50 ms with psutil: a short peak between samples can be missed.
+    """
+    import subprocess
+
+    import psutil
+
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen
+    )
+    root = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        total = 0
+        with contextlib.suppress(psutil.Error):  # a process may end while it is read
+            for member in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += member.memory_info().rss
+        peak = max(peak, total)
+        time.sleep(0.05)
+    stdout = process.stdout.read() if process.stdout else ""
+    seconds = time.perf_counter() - started
+    return seconds, peak, subprocess.CompletedProcess(command, process.returncode, stdout, "")

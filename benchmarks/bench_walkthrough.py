@@ -1,0 +1,111 @@
+"""``cruddur-lab run`` serially and with ``--jobs 2``, against the papermill floor.
+
+The floor is papermill running as many one-cell notebooks (``print(1)``) as the walkthrough
+has, one after another, in the same run: a kernel start, one execution and a notebook write
+each, which no runner can avoid. The walkthrough runs as a user runs it (a subprocess of
+``python -m cruddur_lab.cli run``), each copy with its own engine(s); peak memory is the
+whole process tree's (runner, kernels, moto, Postgres), sampled with psutil.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from common import Report, peak_rss, timed
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {
+    "ci": {"notebooks": ["00"]},
+    "default": {"notebooks": []},  # every notebook
+    "full": {"notebooks": []},
+}
+
+
+def papermill_floor(count: int, folder: Path) -> float:
+    import nbformat
+    import papermill
+
+    from cruddur_lab.notebook.files import KERNEL_ARGUMENTS, KERNEL_NAME
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("print(1)")]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    source = folder / "one_cell.ipynb"
+    nbformat.write(notebook, source)
+
+    def loop() -> None:
+        for n in range(count):
+            papermill.execute_notebook(
+                str(source),
+                str(folder / f"out_{n}.ipynb"),
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                log_output=False,
+                extra_arguments=KERNEL_ARGUMENTS,
+            )
+
+    seconds, _ = timed(loop)
+    return seconds
+
+
+def walkthrough(notebooks: list[str], jobs: int, output: Path) -> tuple[float, int, str]:
+    command = [
+        sys.executable,
+        "-m",
+        "cruddur_lab.cli",
+        "run",
+        *notebooks,
+        "--jobs",
+        str(jobs),
+        "--output",
+        str(output),
+    ]
+    seconds, peak, result = peak_rss(command, cwd=ROOT)
+    if result.returncode != 0:
+        raise RuntimeError(f"cruddur-lab run failed: {result.stdout[-2000:]}")
+    return seconds, peak, result.stdout
+
+
+def per_notebook(stdout: str) -> dict[str, float]:
+    pattern = r"\] (\S+): ok \(([\d.]+) s\)"
+    return {m.group(1): float(m.group(2)) for m in re.finditer(pattern, stdout)}
+
+
+def measure(services: Any, notebooks: list[str]) -> Report:
+    from cruddur_lab.notebook.files import discover
+
+    count = len(discover(notebooks))
+    report = Report("walkthrough")
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        floor = papermill_floor(count, work)
+        serial, serial_peak, serial_out = walkthrough(notebooks, 1, work / "serial")
+        parallel, parallel_peak, _ = walkthrough(notebooks, 2, work / "parallel")
+    report.figure("papermill floor: one-cell notebooks, serial", floor, "s", notebooks=count)
+    report.figure("cruddur-lab run --jobs 1", serial, "s", notebooks=count)
+    report.figure("cruddur-lab run --jobs 2", parallel, "s", notebooks=count)
+    report.figure("--jobs 1 / floor", serial / floor, "×", notebooks=count)
+    report.figure("--jobs 2 / floor", parallel / floor, "×", notebooks=count)
+    report.figure("peak memory, --jobs 1 (process tree)", serial_peak / 2**20, "MiB")
+    report.figure("peak memory, --jobs 2 (process tree)", parallel_peak / 2**20, "MiB")
+    for name, seconds in per_notebook(serial_out).items():
+        report.figure(f"--jobs 1: {name}", seconds, "s")
+    label = "the full walkthrough" if not notebooks else f"{count} notebooks"
+    report.target(
+        f"{label} with --jobs 2 within 1.0× of the serial papermill floor",
+        parallel / floor if not notebooks else None,
+        1.0,
+    )
+    report.notes.append(
+        "Each `cruddur-lab run` includes starting its engine(s) (moto and an embedded "
+        "PostgreSQL; one per worker with --jobs 2) and Python's start-up; the floor does not."
+    )
+    return report
