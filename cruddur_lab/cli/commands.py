@@ -49,10 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("drop", "delete the table (on aws only with --yes)")
     p.add_argument("--yes", action="store_true", help="confirm a destructive command on aws")
     add("list-tables", "list the engine's tables")
+    p = add(
+        "cleanup", "delete every table whose name starts with a prefix (on aws only with --yes)"
+    )
+    p.add_argument("--prefix", required=True, help="table-name prefix, e.g. your --table-prefix")
+    p.add_argument("--yes", action="store_true", help="confirm a destructive command on aws")
     add("describe", "show the table's keys, GSI, stream and item count")
     p = add("seed", "seed Postgres users and the seed conversation (idempotent)")
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
     p.add_argument("--yes", action="store_true", help="confirm reseeding a non-empty table on aws")
+    p.add_argument(
+        "--writers", type=int, default=1, help="batches sent at once (parallel writers; 1)"
+    )
     add("scan", "show every item, sorted by pk and sk")
     p = add("get-conversation", "newest messages of a group, oldest first")
     p.add_argument("group_uuid", nargs="?", default=None, help="message group uuid (seed group)")
@@ -129,6 +137,17 @@ def cmd_drop(args: argparse.Namespace) -> None:
         )
 
 
+@command("cleanup")
+def cmd_cleanup(args: argparse.Namespace) -> None:
+    from cruddur_lab.scripts.schema import cleanup
+
+    with open_lab(args) as lab:
+        names = cleanup(lab, args.prefix, yes=args.yes)
+        for name in names:
+            out(f"table {name!r} dropped")
+        out(f"{len(names)} table(s) starting with {args.prefix!r} dropped")
+
+
 @command("list-tables")
 def cmd_list_tables(args: argparse.Namespace) -> None:
     from cruddur_lab.scripts.schema import list_tables
@@ -152,7 +171,13 @@ def cmd_seed(args: argparse.Namespace) -> None:
     from cruddur_lab.scripts.seed import seed
 
     with open_lab(args) as lab:
-        out(str(seed(lab, messages=_positive(args.messages, "--messages"), yes=args.yes)))
+        report = seed(
+            lab,
+            messages=_positive(args.messages, "--messages"),
+            yes=args.yes,
+            writers=_positive(args.writers, "--writers"),
+        )
+        out(str(report))
 
 
 @command("scan")

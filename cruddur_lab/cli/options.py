@@ -31,6 +31,11 @@ def engine_options() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="table name (DDB_MESSAGE_TABLE)",
     )
+    group.add_argument(
+        "--table-prefix",
+        default=argparse.SUPPRESS,
+        help="put in front of the table name, so learners share one account (CRUDDUR_TABLE_PREFIX)",
+    )
     group.add_argument("--region", default=argparse.SUPPRESS, help="AWS region")
     group.add_argument("--profile", default=argparse.SUPPRESS, help="AWS profile (engine aws)")
     group.add_argument(
@@ -53,6 +58,7 @@ def open_lab(args: argparse.Namespace, **extra: Any) -> Any:
             "region",
             "profile",
             "now",
+            "table_prefix",
         )
         if hasattr(args, key)
     }

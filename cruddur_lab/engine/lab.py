@@ -81,6 +81,7 @@ class Lab:
         user_pool_id: str | None = None,
         now: str | None = None,
         profile: str | None = None,
+        table_prefix: str | None = None,
         attach: bool = True,
         port: int = 0,
         environ: dict[str, str] | None = None,
@@ -98,6 +99,7 @@ class Lab:
             user_pool_id=user_pool_id,
             now=now,
             profile=profile,
+            table_prefix=table_prefix,
             environ=environ,
         )
         return ENGINES[resolved.engine](resolved, attach=attach, port=port)

@@ -41,6 +41,8 @@ class Settings:
     #: every request must stay on loopback.
     loopback_only: bool = False
     state_file: str | None = None
+    #: Put in front of every table name (CRUDDUR_TABLE_PREFIX), so learners share an account.
+    table_prefix: str = ""
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -63,6 +65,7 @@ def resolve(
     user_pool_id: str | None = None,
     now: str | None = None,
     profile: str | None = None,
+    table_prefix: str | None = None,
     environ: dict[str, str] | None = None,
 ) -> Settings:
     """Merge arguments, environment and defaults into one ``Settings``.
@@ -105,11 +108,16 @@ def resolve(
             f"engine 'aws' conflicts with the endpoint {endpoint}: unset AWS_ENDPOINT_URL "
             "or choose --engine endpoint"
         )
+    prefix = table_prefix if table_prefix is not None else env.get("CRUDDUR_TABLE_PREFIX", "")
+    base = table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME
+    if prefix and base.startswith(prefix):
+        base = base[len(prefix) :]  # a name that already carries the prefix keeps one copy
     return Settings(
         engine=chosen,
         endpoint_url=endpoint,
         connection_url=connection_url or env.get("CONNECTION_URL") or None,
-        table_name=check_table_name(table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME),
+        table_name=check_table_name(prefix + base),
+        table_prefix=prefix,
         region=check_region(
             region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
         ),

@@ -72,6 +72,31 @@ def drop(lab: Lab, *, yes: bool = False) -> bool:
     return True
 
 
+def cleanup(lab: Lab, prefix: str, *, yes: bool = False) -> list[str]:
+    """Delete every table whose name starts with ``prefix``; return their names.
+
+    For accounts that many learners share (``--table-prefix``): one learner's cleanup never
+    reaches another's tables. On real AWS it needs ``yes=True``, checked before any request.
+    """
+    from cruddur_lab.errors import InvalidArgument
+
+    if len(prefix) < 2:
+        raise InvalidArgument(
+            f"--prefix {prefix!r} would match too many tables: give at least two characters, "
+            "e.g. the --table-prefix you used"
+        )
+    require_confirmation(lab, f"delete every table whose name starts with {prefix!r}", yes)
+    names = [name for name in list_tables(lab) if name.startswith(prefix)]
+    with lab.translate_errors():
+        for name in names:
+            lab.dynamodb.delete_table(TableName=name)
+        for name in names:
+            lab.dynamodb.get_waiter("table_not_exists").wait(
+                TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+            )
+    return names
+
+
 def list_tables(lab: Lab) -> list[str]:
     """Every table name, following ``LastEvaluatedTableName`` past 100."""
     names: list[str] = []

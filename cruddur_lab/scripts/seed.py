@@ -217,39 +217,60 @@ def batch_write(
     *,
     on_progress: Callable[[int], None] | None = None,
     max_attempts: int = 8,
+    writers: int = 1,
 ) -> int:
     """Write ``items`` 25 at a time, re-sending ``UnprocessedItems`` with back-off.
 
     The items go out through the low-level client in wire format, built once here: the
     resource's per-request type conversion doubled the seed's time against a bare
-    ``BatchWriteItem`` loop (benchmarks/bench_seed.py).
+    ``BatchWriteItem`` loop (benchmarks/bench_seed.py). ``writers`` > 1 sends that many
+    batches at once: on AWS a write waits on the network, so parallel writers are what
+    reach the table's rate; the embedded engine takes one request at a time.
     """
     wire = [_wire_item(item) for item in items]
-    written = 0
-    table = lab.settings.table_name
+    batches = [wire[start : start + BATCH_SIZE] for start in range(0, len(wire), BATCH_SIZE)]
     client = lab.client("dynamodb")
-    for start in range(0, len(wire), BATCH_SIZE):
-        pending = [{"PutRequest": {"Item": item}} for item in wire[start : start + BATCH_SIZE]]
-        for attempt in range(max_attempts):
-            with lab.translate_errors():
-                response = client.batch_write_item(RequestItems={table: pending})
-            done = len(pending)
-            pending = response.get("UnprocessedItems", {}).get(table, [])
-            done -= len(pending)
-            written += done
-            if on_progress and done:
-                on_progress(done)
-            if not pending:
-                break
-            time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
-        else:
-            from cruddur_lab.errors import CruddurLabError
 
-            raise CruddurLabError(
-                f"{len(pending)} items stayed unprocessed after {max_attempts} attempts: "
-                "the table is throttled; raise its write capacity or run seed again"
-            )
-    return written
+    def send(batch: list[dict[str, Any]]) -> int:
+        return _write_batch(lab, client, batch, on_progress, max_attempts)
+
+    if writers <= 1 or len(batches) <= 1:
+        return sum(send(batch) for batch in batches)
+    from concurrent.futures import ThreadPoolExecutor
+
+    # boto3 clients are thread-safe; each batch keeps its own retries.
+    with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="seed-writer") as pool:
+        return sum(pool.map(send, batches))
+
+
+def _write_batch(
+    lab: Lab,
+    client: Any,
+    batch: list[dict[str, Any]],
+    on_progress: Callable[[int], None] | None,
+    max_attempts: int,
+) -> int:
+    table = lab.settings.table_name
+    pending = [{"PutRequest": {"Item": item}} for item in batch]
+    written = 0
+    for attempt in range(max_attempts):
+        with lab.translate_errors():
+            response = client.batch_write_item(RequestItems={table: pending})
+        done = len(pending)
+        pending = response.get("UnprocessedItems", {}).get(table, [])
+        done -= len(pending)
+        written += done
+        if on_progress and done:
+            on_progress(done)
+        if not pending:
+            return written
+        time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
+    from cruddur_lab.errors import CruddurLabError
+
+    raise CruddurLabError(
+        f"{len(pending)} items stayed unprocessed after {max_attempts} attempts: "
+        "the table is throttled; raise its write capacity or run seed again"
+    )
 
 
 def _wire_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -263,11 +284,17 @@ def _wire_item(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def seed(
-    lab: Lab, *, messages: int = SEED_MESSAGES, progress: bool | None = None, yes: bool = False
+    lab: Lab,
+    *,
+    messages: int = SEED_MESSAGES,
+    progress: bool | None = None,
+    yes: bool = False,
+    writers: int = 1,
 ) -> SeedReport:
     """Seed users and the seed conversation; a second run changes nothing.
 
-    On real AWS, seeding a table that already holds items needs ``yes=True``.
+    On real AWS, seeding a table that already holds items needs ``yes=True``. ``writers``
+    sends that many batches at once (see ``batch_write``).
     """
     require_table(lab)
     if lab.is_aws and lab.table.scan(Limit=1, Select="COUNT")["Count"]:
@@ -282,7 +309,7 @@ def seed(
             existing = _existing_messages(lab, SEED_GROUP_UUID)
             planned = plan_messages(lab, users, messages, existing)
             missing = [item for item in planned if item["message_uuid"] not in existing]
-        written = _write_with_progress(lab, missing, progress)
+        written = _write_with_progress(lab, missing, progress, writers)
         group_rows = _seed_group_rows(lab, users, planned[-1] if planned else None)
     return SeedReport(
         users_inserted=users_report.inserted,
@@ -292,14 +319,16 @@ def seed(
     )
 
 
-def _write_with_progress(lab: Lab, items: list[dict[str, Any]], progress: bool | None) -> int:
+def _write_with_progress(
+    lab: Lab, items: list[dict[str, Any]], progress: bool | None, writers: int = 1
+) -> int:
     show = progress if progress is not None else len(items) >= PROGRESS_THRESHOLD
     if not show:
-        return batch_write(lab, items)
+        return batch_write(lab, items, writers=writers)
     from tqdm.auto import tqdm
 
     with tqdm(total=len(items), desc="seeding messages", unit="item") as bar:
-        return batch_write(lab, items, on_progress=bar.update)
+        return batch_write(lab, items, on_progress=bar.update, writers=writers)
 
 
 def _seed_group_rows(lab: Lab, users: Sequence[User], newest: dict[str, str] | None) -> int:
