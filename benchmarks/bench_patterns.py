@@ -44,10 +44,9 @@ def fill(lab: Any, messages: int) -> None:
                 )
             )
         )
-    client = lab.client("dynamodb")
-    for start in range(0, len(items), 25):
-        batch = [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]
-        client.batch_write_item(RequestItems={lab.settings.table_name: batch})
+    from bench_seed import floor
+
+    floor(lab, items)
 
 
 def scan_with_filter(lab: Any, group: str) -> list[dict[str, Any]]:
@@ -68,6 +67,7 @@ def median_seconds(calls: int, function: Any, *args: Any, **kwargs: Any) -> tupl
 def measure(services: Any, sizes: list[int], calls: int) -> Report:
     from cruddur_lab.app import patterns
     from cruddur_lab.capacity import read_units
+    from cruddur_lab.errors import CruddurLabError
     from cruddur_lab.model import SEED_GROUP_UUID
     from cruddur_lab.scripts.reads import get_conversation, read_all
     from cruddur_lab.scripts.seed import seed
@@ -78,17 +78,19 @@ def measure(services: Any, sizes: list[int], calls: int) -> Report:
         lab = open_table(services, f"bench-patterns-{n}", now=NOW)
         seed(lab, messages=100, progress=False)
         fill(lab, n)
-        caller = patterns.caller_for_handle(lab, "andrewbrown")
         table_items = read_all(lab, "scan")
-        reads = {
-            "A: list messages": lambda lab=lab, c=caller: (
+        reads = {"get-conversation": lambda lab=lab: get_conversation(lab).items}
+        try:
+            caller = patterns.caller_for_handle(lab, "andrewbrown")
+        except CruddurLabError as error:  # AWS: the learner syncs Cognito ids first
+            report.notes.append(f"Patterns A and B not measured: {error}")
+        else:
+            reads["A: list messages"] = lambda lab=lab, c=caller: (
                 patterns.list_messages(lab, c, SEED_GROUP_UUID).items
-            ),
-            "B: list message groups": lambda lab=lab, c=caller: (
+            )
+            reads["B: list message groups"] = lambda lab=lab, c=caller: (
                 patterns.list_message_groups(lab, c).items
-            ),
-            "get-conversation": lambda lab=lab: get_conversation(lab).items,
-        }
+            )
         for name, read in reads.items():
             seconds, items = median_seconds(calls, read)
             medians.setdefault(name, {})[n] = seconds
@@ -102,7 +104,7 @@ def measure(services: Any, sizes: list[int], calls: int) -> Report:
             )
         scan_calls = max(1, min(calls, 100_000 // n // 10))
         seconds, newest = median_seconds(scan_calls, scan_with_filter, lab, SEED_GROUP_UUID)
-        assert [i["sk"] for i in newest] == [i["sk"] for i in reads["A: list messages"]()]
+        assert [i["sk"] for i in newest] == [i["sk"] for i in reads["get-conversation"]()]
         medians.setdefault("scan", {})[n] = seconds
         report.figure(
             "Scan with filter (A's job)",
@@ -113,11 +115,15 @@ def measure(services: Any, sizes: list[int], calls: int) -> Report:
             estimated_rcu=read_units(table_items),
             calls=scan_calls,
         )
-        report.figure("Scan / A", seconds / medians["A: list messages"][n], "×", messages=n)
+        report.figure(
+            "Scan / get-conversation", seconds / medians["get-conversation"][n], "×", messages=n
+        )
+        if "A: list messages" in medians:
+            report.figure("Scan / A", seconds / medians["A: list messages"][n], "×", messages=n)
         lab.close()
     small, large = min(sizes), max(sizes)
     for name in ("A: list messages", "B: list message groups", "get-conversation"):
-        if large > small:
+        if name in medians and large > small:
             growth = medians[name][large] / medians[name][small]
             report.figure(f"{name}: {large:,} / {small:,}", growth, "×")
         else:

