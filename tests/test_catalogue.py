@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from test_cli import cli  # noqa: F401  (the in-process CLI fixture)
 
 from cruddur_lab import model
-from cruddur_lab.cli.commands import main
-from cruddur_lab.clock import DEFAULT_NOW
 from cruddur_lab.modeling.catalogue import (
     build_catalogue,
     format_markdown,
@@ -22,30 +20,15 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 @pytest.fixture
-def cli(seeded_lab, services, monkeypatch, capsys):
-    """``cruddur-lab ARGS`` in-process, attached to the seeded session engine."""
-    with open(os.environ["CRUDDUR_LAB_STATE"], "w") as handle:
-        json.dump(
-            {
-                "pid": os.getpid(),
-                "endpoint_url": services.endpoint_url,
-                "connection_url": services.connection_url,
-            },
-            handle,
-        )
-    monkeypatch.setenv("CRUDDUR_NOW", DEFAULT_NOW)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
+def seeded_cli(cli):  # noqa: F811
+    """``cruddur-lab ARGS`` in-process on the session engine (test_cli's fixture), seeded."""
+    cli("schema-load")
+    cli("seed")
+    return cli
 
 
-def test_catalogue_json_has_one_object_per_pattern_with_its_cost(cli):
-    code, out, err = cli("catalogue", "--json")
+def test_catalogue_json_has_one_object_per_pattern_with_its_cost(seeded_cli):
+    code, out, err = seeded_cli("catalogue", "--json")
     assert (code, err) == (0, "")
     entries = {e["pattern"]: e for e in json.loads(out)}
     assert {"seed", "scan", "get-conversation", "list-conversations"} <= set(entries)
@@ -61,8 +44,8 @@ def test_catalogue_json_has_one_object_per_pattern_with_its_cost(cli):
     }
 
 
-def test_catalogue_prints_a_table_with_the_legend(cli):
-    code, out, _ = cli("catalogue")
+def test_catalogue_prints_a_table_with_the_legend(seeded_cli):
+    code, out, _ = seeded_cli("catalogue")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["pattern", "requests"]
@@ -70,7 +53,7 @@ def test_catalogue_prints_a_table_with_the_legend(cli):
     assert "Estimated on AWS from the items' sizes" in out
 
 
-def test_catalogue_refuses_a_table_without_the_seed(lab, services, monkeypatch, capsys):
+def test_catalogue_refuses_a_table_without_the_seed(lab):
     from cruddur_lab.scripts.schema import schema_load
 
     schema_load(lab)
