@@ -112,6 +112,18 @@ def _pattern_c(lab: Lab, prepared: Any = None) -> Any:
     return create_message(lab, _caller(lab), model.SEED_GROUP_UUID, MEASURED_MESSAGE)
 
 
+def _sent_row(lab: Lab) -> dict[str, str]:
+    """The message row Pattern C wrote last on this table (from its answer)."""
+    message = _last_result[lab.settings.table_name]
+    return model.message_item(
+        message_group_uuid=message.message_group_uuid,
+        message_uuid=message.message_uuid,
+        sender=model.User(message.user_uuid, message.user_handle, message.user_display_name),
+        text=message.message,
+        created_at=message.created_at,
+    )
+
+
 def _pattern_e(lab: Lab, prepared: Any = None) -> None:
     """The stream handler's work for the one message Pattern C just wrote.
 
@@ -121,14 +133,7 @@ def _pattern_e(lab: Lab, prepared: Any = None) -> None:
     from cruddur_lab.app.deploy.handler import StreamHandler
     from cruddur_lab.capacity import wire_item
 
-    message = _last_result[lab.settings.table_name]
-    item = model.message_item(
-        message_group_uuid=message.message_group_uuid,
-        message_uuid=message.message_uuid,
-        sender=model.User(message.user_uuid, message.user_handle, message.user_display_name),
-        text=message.message,
-        created_at=message.created_at,
-    )
+    item = _sent_row(lab)
     record = {
         "eventName": "INSERT",
         "dynamodb": {
@@ -236,15 +241,9 @@ def _put_indexed_message(lab: Lab, prepared: Any = None) -> None:
     """Pattern C's message row with ``message_group_uuid`` added (a non-sparse design)."""
     from cruddur_lab.capacity import wire_item
 
-    message = _last_result[lab.settings.table_name]
-    row = model.message_item(
-        message_group_uuid=message.message_group_uuid,
-        message_uuid=message.message_uuid,
-        sender=model.User(message.user_uuid, message.user_handle, message.user_display_name),
-        text=message.message,
-        created_at=message.created_at + "!",  # a key of its own beside Pattern C's row
-    )
-    row[model.GSI_PARTITION_KEY] = message.message_group_uuid
+    row = _sent_row(lab)
+    row["sk"] += "!"  # a key of its own beside Pattern C's row
+    row[model.GSI_PARTITION_KEY] = row["pk"].removeprefix(model.MESSAGE_PREFIX)
     lab.client("dynamodb").put_item(TableName=lab.settings.table_name, Item=wire_item(row))
 
 
