@@ -346,21 +346,32 @@ def format_calls(calls: Sequence[Call]) -> str:
     return "\n".join(format_call(call) for call in calls) if calls else "(no requests)"
 
 
-def format_cost_line(call: Call) -> str:
-    """``estimated on AWS: … | reported by moto (synthetic): …`` for one request."""
+def format_estimate(call: Call) -> str:
+    """``estimated on AWS: 1 RCU, 0 WCU`` (what AWS's rules charge for this request)."""
     if call.operation not in pricing.DATA_PLANE:
         return "control plane: no read or write units"
-    estimate = str(call.cost) if call.cost is not None else "not estimated"
+    return f"estimated on AWS: {call.cost if call.cost is not None else 'not estimated'}"
+
+
+def format_reported(call: Call) -> str:
+    """``reported by moto (synthetic, …): 1 units``; on AWS with the difference."""
     units = call.reported_units
-    reported = "none reported" if units is None else f"{units:g} units"
+    reported = "none reported" if units is None else f"CapacityUnits {units:g}"
     source = {
         "embedded": "reported by moto (synthetic, not what AWS charges)",
         "aws": "reported by AWS",
     }.get(call.engine, f"reported by the {call.engine} engine")
-    text = f"estimated on AWS: {estimate} | {source}: {reported}"
+    text = f"{source}: {reported}"
     if call.difference is not None:
-        text += f" | difference {call.difference:+g}"
+        text += f" (estimate {call.difference:+g} off)"
     return text
+
+
+def format_cost_line(call: Call) -> str:
+    """``estimated on AWS: … | reported by moto (synthetic): …`` for one request."""
+    if call.operation not in pricing.DATA_PLANE:
+        return format_estimate(call)
+    return f"{format_estimate(call)} | {format_reported(call)}"
 
 
 def format_priced_calls(calls: Sequence[Call], *, steps: bool = False) -> str:
