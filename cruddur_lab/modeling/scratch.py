@@ -37,6 +37,7 @@ def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> 
     processor started on the scratch table afterwards sees only what comes next.
     """
     from cruddur_lab.engine.lab import Lab
+    from cruddur_lab.scripts.lesson_data import move_clock_past_data
     from cruddur_lab.scripts.reads import read_all
     from cruddur_lab.scripts.seed import batch_write
 
@@ -58,6 +59,9 @@ def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> 
     try:
         if items:
             batch_write(scratch, items)
+            if scratch.clock.is_pinned:
+                # Writes must come after the copied data, or Pattern E has nothing to move.
+                move_clock_past_data(scratch)
         if drain_stream:
             from cruddur_lab.app.streams import StreamProcessor
 
