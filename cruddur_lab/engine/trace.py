@@ -363,7 +363,7 @@ def format_reported(call: Call) -> str:
     }.get(call.engine, f"reported by the {call.engine} engine")
     text = f"{source}: {reported}"
     if call.difference is not None:
-        text += f" (estimate {call.difference:+g} off)"
+        text += f" (reported minus estimated: {call.difference:+g})"
     return text
 
 

@@ -35,8 +35,10 @@ END = "<!-- catalogue:end -->"
 def build_catalogue(lab: Lab) -> list[dict[str, Any]]:
     """One entry per script and pattern, measured on the lab's current data."""
     from cruddur_lab.errors import NotFound
+    from cruddur_lab.modeling.scratch import require_scratch_engine
     from cruddur_lab.scripts.reads import get_conversation
 
+    require_scratch_engine(lab)
     if not get_conversation(lab, limit=1).count:
         raise NotFound(
             f"table {lab.settings.table_name!r} has no seed conversation to measure the "

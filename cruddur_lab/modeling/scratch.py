@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from cruddur_lab.engine.trace import Call
 
 
+def require_scratch_engine(lab: Lab) -> None:
+    """Refuse AWS before anything is sent: scratch tables are only made off AWS."""
+    if lab.is_aws:
+        raise ConfigError(
+            "measuring the write patterns needs a scratch copy of the table, which is never "
+            "created on AWS: run this on the embedded engine (the estimate follows AWS's rules)"
+        )
+
+
 @contextlib.contextmanager
 def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> Iterator[Lab]:
     """A Lab on a new table with the model's schema (and, with ``copy``, the current items).
@@ -41,11 +50,7 @@ def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> 
     from cruddur_lab.scripts.reads import read_all
     from cruddur_lab.scripts.seed import batch_write
 
-    if lab.is_aws:
-        raise ConfigError(
-            "measuring the write patterns needs a scratch copy of the table, which is never "
-            "created on AWS: run this on the embedded engine (the estimate follows AWS's rules)"
-        )
+    require_scratch_engine(lab)
     # Unique, so notebooks running side by side on one engine never share a scratch table.
     name = f"{lab.settings.table_name}-scratch-{uuid.uuid4().hex[:12]}"
     scratch = Lab(lab.settings.with_(table_name=name))
