@@ -147,3 +147,16 @@ def test_the_difference_is_only_given_against_aws():
     assert format_reported(on_aws) == (
         "reported by AWS: CapacityUnits 1.5 (reported minus estimated: +0.5)"
     )
+
+
+def test_a_get_item_is_charged_its_whole_item_whatever_the_projection(seeded_lab):
+    row = read_all(seeded_lab, "scan")[0]
+    with recording(seeded_lab, ["GetItem"]) as calls:
+        seeded_lab.table.get_item(
+            Key={"pk": row["pk"], "sk": row["sk"]}, ProjectionExpression="pk", ConsistentRead=True
+        )
+        seeded_lab.table.get_item(Key={"pk": "MSG#none", "sk": "none"})
+    projected, missing = calls
+    assert projected.item_sizes == (item_size(row),)
+    assert projected.cost.rcu == 1.0
+    assert missing.cost.rcu == 0.5  # nothing there: still the (eventual) minimum

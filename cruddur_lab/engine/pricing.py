@@ -96,7 +96,10 @@ def price(
     if operation in ("Query", "Scan"):
         pricer.page(params, evaluated if evaluated is not None else response.get("Items", []))
     elif operation == "GetItem":
-        pricer.get(params["TableName"], response.get("Item"), params)
+        # The whole item is charged, whatever ProjectionExpression returned: read before.
+        table = params["TableName"]
+        item = pricer.old(table, params["Key"]) if before else response.get("Item")
+        pricer.get(table, item, params)
     elif operation == "BatchGetItem":
         pricer.batch_get(params, response)
     elif operation == "TransactGetItems":

@@ -177,8 +177,6 @@ class _Recorder:
             after = self._read_items(updated, tables) if updated else {}
         if operation in ("Query", "Scan"):
             evaluated = self._evaluated(operation, wire, parsed)
-        if operation == "GetItem":
-            parsed = {**parsed, "Item": before.get(_only(before))} if before else parsed
         call.cost = pricing.price(
             operation, wire, parsed, tables=tables, before=before, after=after, evaluated=evaluated
         )
@@ -186,8 +184,10 @@ class _Recorder:
             call.item_sizes = tuple(item_size(i) for i in evaluated)
         elif operation in ("Query", "Scan"):
             call.item_sizes = tuple(item_size(i) for i in parsed.get("Items", []))
-        elif before or operation in pricing.WRITES:
+        elif operation in pricing.WRITES:
             call.item_sizes = tuple(item_size(i) for i in _written_items(operation, wire))
+        else:  # GetItem and friends: the whole items, as they are charged
+            call.item_sizes = tuple(item_size(i) for i in before.values() if i is not None)
 
     def _images_before(self, call: Call) -> pricing.Images:
         tables = self._tables_for(call.operation, call.wire)
@@ -283,10 +283,6 @@ def _keep_used_placeholders(request: dict[str, Any]) -> None:
             request[name] = kept
         else:
             request.pop(name, None)
-
-
-def _only(images: pricing.Images) -> tuple[str, tuple[str, ...]]:
-    return next(iter(images))
 
 
 def _updated_keys(operation: str, wire: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
