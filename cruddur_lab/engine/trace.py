@@ -7,6 +7,7 @@
 >>> calls[0].cost                          # estimated on AWS: Cost(rcu=1.0, ...)
 >>> calls[0].reported_units, calls[0].reported_synthetic   # the engine's figure
 >>> print(format_priced_calls(calls))      # requests with estimate beside reported
+>>> format_estimate(calls[0]), format_reported(calls[0])   # the two figures, one line each
 
 Each ``Call`` keeps:
 
@@ -28,9 +29,11 @@ Scan with a filter or projection, the same page again without them (``Limit`` se
 ``ScannedCount``). Those are reads only -- the engine's state is unchanged -- sent through
 the same client with a per-thread flag set, so they are neither recorded nor priced and
 the learner's list shows only the package's requests. On AWS they consume real (small)
-read capacity; pass ``price=False`` to send nothing extra. The recorder also asks for
-``ReturnConsumedCapacity: INDEXES`` when a request did not ask for a figure (``Call.added``
-names it), so the engine reports one; nothing else in a request is changed.
+read capacity; pass ``price=False`` to send nothing extra. (Also GetItem, BatchGetItem and
+TransactGetItems: the whole item is charged whatever a projection returned, so it is read.)
+The recorder also asks for ``ReturnConsumedCapacity: INDEXES`` when a request did not ask
+for a figure (``Call.added`` names it), so the engine reports one; nothing else in a
+request is changed.
 """
 
 from __future__ import annotations
