@@ -9,14 +9,65 @@ the outputs are the serial run's. Progress is printed in notebook order as resul
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import queue
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.engine.settings import Settings
 from cruddur_lab.errors import CruddurLabError
+from cruddur_lab.notebook import runner
+
+
+def run(
+    notebooks: Sequence[Path],
+    settings: Settings,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    output: Path = Path("output"),
+    keep_data: bool = False,
+    timeout: int = 300,
+    jobs: int = 1,
+    out: Callable[[str], None] = print,
+) -> list[runner.NotebookRun]:
+    """Run ``notebooks`` in ``jobs`` workers when the outputs stay a serial run's, else
+    serially (``runner.run``), saying why; progress is printed in notebook order."""
+    jobs = min(jobs, len(notebooks))
+    reason = _why_serial(settings, keep_data) if jobs > 1 else None
+    if jobs <= 1 or reason:
+        if reason:
+            out(f"running one notebook at a time: {reason}")
+        return runner.run(
+            notebooks,
+            settings,
+            parameters=parameters,
+            output=output,
+            keep_data=keep_data,
+            timeout=timeout,
+            out=out,
+        )
+    runner.check_output_folder(output, notebooks)
+    output.mkdir(parents=True, exist_ok=True)
+    out(f"engine: embedded (one per worker, {jobs} workers: moto + embedded PostgreSQL)")
+    if parameters:
+        out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
+    return run_parallel(
+        notebooks, settings, parameters or {}, output, timeout=timeout, jobs=jobs, out=out
+    )
+
+
+def _why_serial(settings: Settings, keep_data: bool) -> str | None:
+    """Why notebooks cannot run in parallel with the outputs of a serial run, or None."""
+    if keep_data:
+        return "--keep-data lets each notebook build on the one before"
+    if settings.engine != "embedded":
+        return f"on the {settings.engine} engine the notebooks share one table"
+    if settings_module.read_state(settings.state_file):
+        return "the notebooks share the running `cruddur-lab up`"
+    return None
 
 
 def _worker(
@@ -28,10 +79,9 @@ def _worker(
     timeout: int,
 ) -> None:
     from cruddur_lab.notebook.files import ENGINE_VARIABLES, kernel_environment
-    from cruddur_lab.notebook.runner import SharedEngine, run_notebook
 
     try:
-        with SharedEngine(settings) as engine:
+        with runner.SharedEngine(settings) as engine:
             remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
             with kernel_environment(engine.environment, remove):
                 first = True
@@ -40,7 +90,9 @@ def _worker(
                     if not first:
                         engine.empty()
                     first = False
-                    result = run_notebook(Path(notebook), Path(output), parameters, timeout=timeout)
+                    result = runner.run_notebook(
+                        Path(notebook), Path(output), parameters, timeout=timeout
+                    )
                     results.put((index, result))
     except BaseException as error:  # the parent must hear of it, or it would wait forever
         results.put((None, f"{type(error).__name__}: {error}"))
@@ -56,8 +108,6 @@ def run_parallel(
     jobs: int,
     out: Callable[[str], None],
 ) -> list[Any]:
-    from cruddur_lab.notebook.runner import progress_line
-
     context = multiprocessing.get_context("spawn")  # no forked copies of moto's threads
     tasks, results = context.Queue(), context.Queue()
     for index, notebook in enumerate(notebooks):
@@ -93,7 +143,7 @@ def run_parallel(
                 )
             done[index] = result
             while printed in done:
-                out(progress_line(printed + 1, len(notebooks), done[printed]))
+                out(runner.progress_line(printed + 1, len(notebooks), done[printed]))
                 printed += 1
     finally:
         for worker in workers:

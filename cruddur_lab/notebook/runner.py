@@ -261,31 +261,14 @@ def run(
     output: Path = Path("output"),
     keep_data: bool = False,
     timeout: int = 300,
-    jobs: int = 1,
     out: Callable[[str], None] = print,
 ) -> list[NotebookRun]:
-    """Run ``notebooks`` on a shared engine; print progress in order; return the outcomes.
+    """Run ``notebooks`` in order on one shared engine; print progress; return the outcomes.
 
-    ``jobs`` > 1 runs them in that many worker processes, each with an embedded engine of
-    its own, when the run owns its engine and empties it between notebooks anyway (so each
-    notebook sees exactly what it sees in a serial run); otherwise they run one at a time.
+    ``cruddur_lab.notebook.parallel.run`` runs them in several workers instead when it can.
     """
     check_output_folder(output, notebooks)
     output.mkdir(parents=True, exist_ok=True)
-    jobs = min(jobs, len(notebooks))
-    reason = _why_serial(settings, keep_data) if jobs > 1 else None
-    if reason:
-        out(f"running one notebook at a time: {reason}")
-        jobs = 1
-    if jobs > 1:
-        from cruddur_lab.notebook.parallel import run_parallel
-
-        out(f"engine: embedded (one per worker, {jobs} workers: moto + embedded PostgreSQL)")
-        if parameters:
-            out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
-        return run_parallel(
-            notebooks, settings, parameters or {}, output, timeout=timeout, jobs=jobs, out=out
-        )
     results: list[NotebookRun] = []
     with SharedEngine(settings) as engine:
         out(f"engine: {engine.describe()}")
@@ -300,17 +283,6 @@ def run(
                 out(progress_line(number, len(notebooks), result))
                 results.append(result)
     return results
-
-
-def _why_serial(settings: Settings, keep_data: bool) -> str | None:
-    """Why notebooks cannot run in parallel with the outputs of a serial run, or None."""
-    if keep_data:
-        return "--keep-data lets each notebook build on the one before"
-    if settings.engine != "embedded":
-        return f"on the {settings.engine} engine the notebooks share one table"
-    if settings_module.read_state(settings.state_file):
-        return "the notebooks share the running `cruddur-lab up`"
-    return None
 
 
 def progress_line(number: int, total: int, result: NotebookRun) -> str:

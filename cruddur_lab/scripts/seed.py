@@ -108,13 +108,10 @@ def _existing_messages(lab: Lab, message_group_uuid: str) -> dict[str, str]:
         "ProjectionExpression": "message_uuid, sk",
     }
     existing: dict[str, str] = {}
-    while True:
-        page = client.query(**kwargs)
+    for page in client.get_paginator("query").paginate(**kwargs):
         for item in page["Items"]:
             existing[item["message_uuid"]["S"]] = item["sk"]["S"]
-        if "LastEvaluatedKey" not in page:
-            return existing
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return existing
 
 
 def _already_complete(lab: Lab, users: Sequence[User], count: int) -> list[dict[str, str]] | None:
@@ -160,13 +157,9 @@ def _already_complete(lab: Lab, users: Sequence[User], count: int) -> list[dict[
         },
         "Select": "COUNT",
     }
-    stored = 0
-    while True:
-        page = client.query(**kwargs)
-        stored += page["Count"]
-        if "LastEvaluatedKey" not in page:
-            return planned if stored == count else None
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    pages = client.get_paginator("query").paginate(**kwargs)
+    stored = sum(page["Count"] for page in pages)
+    return planned if stored == count else None
 
 
 def _group_rows(lab: Lab, users: Sequence[User], message_group_uuid: str) -> list[dict[str, Any]]:
