@@ -156,3 +156,60 @@ def test_an_index_query_finds_its_rows_without_sorting_the_whole_table(table_lab
 
     assert sorted(item["pk"] for item in found["Items"]) == ["GRP#a", "GRP#b"]
     assert whole_table_reads == []
+
+
+def in_index(lab, group: str) -> list[str]:
+    found = lab.table.query(
+        IndexName="message-group-sk-index",
+        KeyConditionExpression="message_group_uuid = :g",
+        ExpressionAttributeValues={":g": group},
+    )
+    return sorted(item["pk"] for item in found["Items"])
+
+
+def test_an_index_query_follows_every_kind_of_write_and_a_cancelled_transaction(table_lab):
+    lab = table_lab
+    for owner in ("GRP#a", "GRP#b", "GRP#d"):
+        lab.table.put_item(Item={"pk": owner, "sk": "1", "message_group_uuid": "g1"})
+    assert in_index(lab, "g1") == ["GRP#a", "GRP#b", "GRP#d"]  # the cache is built here
+
+    lab.table.update_item(
+        Key={"pk": "GRP#a", "sk": "1"},
+        UpdateExpression="SET message_group_uuid = :g",
+        ExpressionAttributeValues={":g": "g2"},
+    )
+    lab.table.update_item(
+        Key={"pk": "GRP#b", "sk": "1"}, UpdateExpression="REMOVE message_group_uuid"
+    )
+    assert (in_index(lab, "g1"), in_index(lab, "g2")) == (["GRP#d"], ["GRP#a"])
+
+    lab.table.delete_item(Key={"pk": "GRP#a", "sk": "1"})
+    with pytest.raises(ClientError):
+        transact(
+            lab,
+            ("Put", {"Item": {"pk": "GRP#c", "sk": "1", "message_group_uuid": "g1"}}),
+            (
+                "Update",  # moto changes this row in place before the check fails
+                {
+                    "Key": {"pk": "GRP#d", "sk": "1"},
+                    "UpdateExpression": "SET message_group_uuid = :g",
+                    "ExpressionAttributeValues": {":g": "g3"},
+                },
+            ),
+            (
+                "ConditionCheck",
+                {"Key": {"pk": "P", "sk": "z"}, "ConditionExpression": "attribute_exists(pk)"},
+            ),
+        )
+    assert (in_index(lab, "g1"), in_index(lab, "g2"), in_index(lab, "g3")) == (["GRP#d"], [], [])
+    transact(
+        lab,
+        ("Delete", {"Key": {"pk": "GRP#d", "sk": "1"}}),
+        ("Put", {"Item": {"pk": "GRP#d", "sk": "2", "message_group_uuid": "g1"}}),
+    )
+    found = lab.table.query(
+        IndexName="message-group-sk-index",
+        KeyConditionExpression="message_group_uuid = :g",
+        ExpressionAttributeValues={":g": "g1"},
+    )["Items"]
+    assert [(item["pk"], item["sk"]) for item in found] == [("GRP#d", "2")]

@@ -9,10 +9,10 @@ opposite of what AWS does (Pattern E's lag and every Query growing with the tabl
   skipped; the rows the transaction may touch and the length of each stream are saved
   instead, and put back on failure. Same outcome, cost proportional to the transaction.
 * ``Query`` sorts every item of the table and then keeps the partition's. Here a table
-  Query is given its partition's items only, and an index Query the items whose index key
-  matches, found in one pass without sorting (moto keeps no index structure, so this one
-  still grows with the table, linearly and far more slowly). moto's own filtering, sorting,
-  paging and projection run unchanged on them.
+  Query is given its partition's items only, and an index Query the items of its index
+  partition, from a cache that the table's stream records keep current (moto keeps no index
+  structure of its own). moto's own filtering, sorting, paging and projection run
+  unchanged on them.
 
 Both wrap moto's own methods, so every rule moto checks still applies. They rely on
 requests running one at a time, which ``motoserver.serialized`` guarantees. ``install()``
@@ -26,6 +26,8 @@ import functools
 from typing import Any
 
 _INSTALLED = False
+#: Cancelled transactions so far; an index cache built before one is rebuilt.
+_ROLLBACKS = [0]
 
 
 def install() -> None:
@@ -93,6 +95,7 @@ def _save_touched(backend: Any, transact_items: list[dict[str, Any]]) -> dict[st
 
 
 def _restore(saved: dict[str, Any]) -> None:
+    _ROLLBACKS[0] += 1  # rows were put back without stream records: rebuild index caches
     for table, hash_key, range_key, before in reversed(saved["rows"]):
         if range_key is None:
             if before is None:
@@ -116,12 +119,7 @@ def _partition_only(original: Any) -> Any:
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
         conditions = kwargs.get("hash_key_conditions") or []
         if index_name and conditions:
-            # No sorted copy of the table: one pass keeping the index partition's items.
-            items = [
-                item
-                for item in _every_item(self)
-                if all(_matches(item.attrs.get(name), value) for name, value in conditions)
-            ]
+            items = _index_items(self, index_name, conditions)
         elif index_name or hash_key is None:
             return original(self, hash_key, *args, **kwargs)
         else:
@@ -141,14 +139,89 @@ def _partition_only(original: Any) -> Any:
     return query
 
 
-def _matches(found: Any, wanted: Any) -> bool:
-    # DynamoType's == fails against None, and most items lack the (sparse) index key.
-    return found is not None and found == wanted
-
-
 def _every_item(table: Any) -> Any:
     for partition in table.items.values():
         if table.range_key_attr:
             yield from partition.values()
         else:
             yield partition
+
+
+# --- index partitions, kept current from the stream ---------------------------------------
+
+_INDEX_CACHES: Any = None  # WeakKeyDictionary[Table, dict[(index, attrs), _IndexCache]]
+
+
+def _index_items(table: Any, index_name: str, conditions: list[tuple[str, Any]]) -> list[Any]:
+    """The items whose index key attributes equal ``conditions``.
+
+    A table with a stream records every write, in order, as a stream record (moto appends
+    one per put, update and delete), so a cache of the index partitions is brought up to
+    date from the records written since it was built: each query costs what changed, not
+    the table. Without a stream: one pass over the items.
+    """
+    global _INDEX_CACHES
+    names = tuple(name for name, _ in conditions)
+    wanted = tuple(value for _, value in conditions)
+    shard = table.stream_shard
+    if shard is None:
+        return [item for item in _every_item(table) if _index_values(item, names) == wanted]
+    if _INDEX_CACHES is None:
+        import weakref
+
+        _INDEX_CACHES = weakref.WeakKeyDictionary()
+    caches = _INDEX_CACHES.setdefault(table, {})
+    cache = caches.get((index_name, names))
+    if cache is None or not cache.still_follows(shard):
+        cache = caches[(index_name, names)] = _IndexCache(table, names)
+    cache.catch_up(table)
+    return list(cache.partitions.get(wanted, {}).values())
+
+
+def _index_values(item: Any, names: tuple[str, ...]) -> tuple[Any, ...] | None:
+    values = tuple(item.attrs.get(name) for name in names)
+    # DynamoType's == fails against None, and most items lack the (sparse) index key.
+    return None if any(value is None for value in values) else values
+
+
+class _IndexCache:
+    """Index partition → the items in it, and how many stream records it has applied."""
+
+    def __init__(self, table: Any, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.records = table.stream_shard.items
+        self.applied = len(self.records)
+        self.rollbacks = _ROLLBACKS[0]
+        self.partitions: dict[tuple[Any, ...], dict[tuple[Any, Any], Any]] = {}
+        self.where: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+        for item in _every_item(table):
+            self._place((item.hash_key, item.range_key), item)
+
+    def still_follows(self, shard: Any) -> bool:
+        return (
+            shard.items is self.records
+            and len(self.records) >= self.applied
+            and self.rollbacks == _ROLLBACKS[0]
+        )
+
+    def catch_up(self, table: Any) -> None:
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        for record in self.records[self.applied :]:
+            keys = record.record["dynamodb"]["Keys"]
+            hash_key = DynamoType(keys[table.hash_key_attr])
+            range_key = DynamoType(keys[table.range_key_attr]) if table.range_key_attr else None
+            key = (hash_key, range_key)
+            old = self.where.pop(key, None)
+            if old is not None:
+                self.partitions[old].pop(key, None)
+            current = table.get_item(hash_key, range_key)
+            if current is not None:
+                self._place(key, current)
+        self.applied = len(self.records)
+
+    def _place(self, key: tuple[Any, Any], item: Any) -> None:
+        values = _index_values(item, self.names)
+        if values is not None:
+            self.partitions.setdefault(values, {})[key] = item
+            self.where[key] = values

@@ -78,8 +78,16 @@ def _worker(
     output: str,
     timeout: int,
 ) -> None:
+    import os
+
     from cruddur_lab.notebook.files import ENGINE_VARIABLES, kernel_environment
 
+    # The kernels inherit this stderr; under load libzmq may print an assertion there while
+    # they shut down. A serial run shows none of a kernel's stderr either (papermill's goes
+    # to a sink); failures come back through ``results``.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     try:
         with runner.SharedEngine(settings) as engine:
             remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
