@@ -24,9 +24,30 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def outputs(path: Path) -> list[list[dict]]:
-    """Every output of every code cell (text, data, errors), as stored in the notebook."""
+    """Every output of every code cell (text, data, errors), as stored in the notebook.
+
+    Consecutive stream outputs are joined, as nbval joins them: where the kernel cut a
+    cell's printed text into messages depends on timing, not on the notebook.
+    """
     nb = nbformat.read(path, as_version=4)
-    return [cell.get("outputs", []) for cell in nb.cells if cell.cell_type == "code"]
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        joined: list[dict] = []
+        for output in cell.get("outputs", []):
+            last = joined[-1] if joined else None
+            if (
+                output["output_type"] == "stream"
+                and last is not None
+                and last["output_type"] == "stream"
+                and last["name"] == output["name"]
+            ):
+                last["text"] += output["text"]
+            else:
+                joined.append(dict(output))
+        cells.append(joined)
+    return cells
 
 
 def test_two_jobs_give_the_outputs_of_a_serial_run_and_report_in_order(tmp_path):
