@@ -214,7 +214,7 @@ def test_two_create_message_calls_on_clocks_reading_the_same_microsecond(service
     """Pattern C itself, from two app instances whose clocks read the same instant: one
     message keeps it, the other is refused and re-stamped by its clock's next reading."""
     moment = "2026-03-02T09:00:00.000000+00:00"  # after every seed message
-    callers = {h: patterns.caller_for_handle(seeded_lab, h) for h in ("andrewbrown", "bayko")}
+    callers = {h: patterns.provision_caller(seeded_lab, h) for h in ("andrewbrown", "bayko")}
     other_app = Lab.on_services(
         services, now=moment
     )  # the same engine, its own clock and connections

@@ -25,7 +25,9 @@ What one event does (every record, not only ``Records[0]``):
 * For each INSERT of a message row, every group row of that conversation moves to the
   message's ``sk`` with its text. The moved row has exactly the bootcamp's group-row
   attributes (``GROUP_ATTRIBUTES``), nothing added. Rows are found through the sparse GSI;
-  the GSI is only a hint (it can be stale on AWS), correctness comes from conditional writes:
+  the GSI is only a hint (it can be stale on AWS, and an index that projects less than ALL
+  lacks the row's other attributes, which are then read from the table), correctness comes
+  from conditional writes:
   a move is one ``TransactWriteItems`` -- Delete the old key *if it still exists* plus Put
   the new key *if it is free* -- so a row is never lost or duplicated. When a concurrent
   move got there first the transaction is cancelled, and the handler re-reads and retries.
@@ -245,10 +247,24 @@ class StreamHandler:
     def _move_row(self, row: dict[str, Any], message: NewMessage) -> str:
         if row["sk"]["S"] >= message.sk:
             return "current"
+        if any(name not in row for name in GROUP_ATTRIBUTES):
+            # An index that projects less than ALL returned part of the row: never write a
+            # row built from fewer attributes than a group row has; read the whole one.
+            whole = self._read_whole_row(row)
+            if whole is None:
+                return "conflict"  # moved or deleted since the index was read
+            row = whole
         # Built from the fixed attribute list, not ``{**row}``: nothing else is carried along.
         new_row = {name: row[name] for name in GROUP_ATTRIBUTES if name in row}
         new_row.update(sk={"S": message.sk}, message={"S": message.text})
         return self._move_to_new_key(row, new_row, message)
+
+    def _read_whole_row(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        return self.client.get_item(
+            TableName=self.table_name,
+            Key={"pk": row["pk"], "sk": row["sk"]},
+            ConsistentRead=True,
+        ).get("Item")
 
     def _move_to_new_key(
         self, row: dict[str, Any], new_row: dict[str, Any], message: NewMessage
