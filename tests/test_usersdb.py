@@ -147,7 +147,7 @@ def test_two_sessions_seeding_users_at_once_both_succeed(pg_lab, services, users
             start = threading.Barrier(2)
             outcomes: list[object] = []
 
-            def prepare(lab):
+            def prepare(lab, start=start, outcomes=outcomes):
                 start.wait()
                 try:
                     outcomes.append(seed_users(lab))
