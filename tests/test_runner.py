@@ -157,3 +157,14 @@ def test_a_parameter_name_must_be_an_identifier():
 
     with pytest.raises(InvalidArgument, match="parameter name 'bad-name' is not a Python"):
         parameters_from([("bad-name", "1")])
+
+
+def test_run_yes_reaches_the_notebooks_as_their_yes_parameter(tmp_path):
+    """Issue 15 items 2 and 3: `run --yes` is the one confirmation a run on aws gives; it
+    reaches each notebook as the `yes` parameter its preparation passes to drop and seed."""
+    result = run_cli("01", "--yes", "-p", "reset", "True", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    nb = nbformat.read(tmp_path / "01_schema_load.ipynb", as_version=4)
+    (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "reset = True" in injected.source.splitlines()
+    assert "yes = True" in injected.source.splitlines()
