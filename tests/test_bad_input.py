@@ -552,6 +552,12 @@ CLI_CASES = [
         attach=False,
     ),
     CliCase(
+        "--profile on the embedded engine, which never reads one (issue 15 item 7)",
+        ["scan", "--profile", "sandbox"],
+        "--profile 'sandbox' is only used by engine aws: drop it, or add --engine aws",
+        2,
+    ),
+    CliCase(
         "up on an impossible port",
         ["up", "--port", "70000"],
         "--port must be between 1 and 65535, got 70000",
