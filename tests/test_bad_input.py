@@ -486,6 +486,13 @@ CLI_CASES = [
         "keys_only",
     ),
     CliCase(
+        "index projecting KEYS_ONLY: schema-load does not call it loaded (issue 15 item 1)",
+        ["schema-load"],
+        KEYS_ONLY,
+        1,
+        "keys_only",
+    ),
+    CliCase(
         "index projecting KEYS_ONLY: streams process refuses (issue 15 item 1)",
         ["streams", "process"],
         KEYS_ONLY,

@@ -185,7 +185,7 @@ class StreamHandler:
     def move_group_rows(self, message: NewMessage, result: BatchResult) -> None:
         """Bring every group row of ``message``'s conversation up to it (or leave it newer)."""
         for attempt in range(self.max_attempts):
-            rows = self._group_rows(message, result)
+            rows = self._group_rows_removing_duplicates(message, result)
             outcomes = [self._move_row(row, message) for row in rows]
             result.group_rows_moved += outcomes.count("moved")
             result.group_rows_current += outcomes.count("current")
@@ -198,7 +198,9 @@ class StreamHandler:
             time.sleep(min(0.02 * 2**attempt, 0.5))
         raise MoveIncomplete(f"rows kept changing for {self.max_attempts} attempts")
 
-    def _group_rows(self, message: NewMessage, result: BatchResult) -> list[dict[str, Any]]:
+    def _group_rows_removing_duplicates(
+        self, message: NewMessage, result: BatchResult
+    ) -> list[dict[str, Any]]:
         """The conversation's group rows as the GSI sees them, one per owner (the newest).
 
         An owner with two rows for one conversation has a duplicate (the bootcamp's
