@@ -81,7 +81,7 @@ def measure(services: Any, sizes: list[int], calls: int) -> Report:
         table_items = read_all(lab, "scan")
         reads = {"get-conversation": lambda lab=lab: get_conversation(lab).items}
         try:
-            caller = patterns.caller_for_handle(lab, "andrewbrown")
+            caller = patterns.provision_caller(lab, "andrewbrown")
         except CruddurLabError as error:  # AWS: the learner syncs Cognito ids first
             report.notes.append(f"Patterns A and B not measured: {error}")
         else:

@@ -108,6 +108,11 @@ def resolve(
             f"engine 'aws' conflicts with the endpoint {endpoint}: unset AWS_ENDPOINT_URL "
             "or choose --engine endpoint"
         )
+    if profile and chosen != "aws":
+        # Only engine aws reads profiles; taking one here and ignoring it would mislead.
+        raise ConfigError(
+            f"--profile {profile!r} is only used by engine aws: drop it, or add --engine aws"
+        )
     prefix = table_prefix if table_prefix is not None else env.get("CRUDDUR_TABLE_PREFIX", "")
     base = table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME
     if prefix and base.startswith(prefix):
