@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.conditions import Attr, Key
+from boto3.dynamodb.conditions import Key
 
 from cruddur_lab.clock import format_timestamp, parse_timestamp, stable_id
 from cruddur_lab.model import (
+    GSI_NAME,
     GSI_PARTITION_KEY,
     SEED_GROUP_HANDLES,
     SEED_GROUP_UUID,
@@ -28,7 +29,6 @@ from cruddur_lab.model import (
     message_item,
     message_pk,
 )
-from cruddur_lab.scripts.reads import read_all
 from cruddur_lab.scripts.schema import require_confirmation, require_table
 from cruddur_lab.scripts.usersdb import find_user_by_handle, seed_users
 
@@ -115,7 +115,8 @@ def _existing_messages(lab: Lab, message_group_uuid: str) -> dict[str, str]:
 
 
 def _already_complete(lab: Lab, users: Sequence[User], count: int) -> list[dict[str, str]] | None:
-    """The planned messages when every one is already stored, else None (then read them all).
+    """The planned messages when every one is already stored, ``[]`` when the conversation
+    holds no message yet, else None (then every stored message is read back).
 
     A re-seed is the common case and reading every message back cost about as much as
     writing them. The first message of the plan under the current clock (one GetItem), or
@@ -144,7 +145,9 @@ def _already_complete(lab: Lab, users: Sequence[User], count: int) -> list[dict[
             ProjectionExpression="message_uuid, sk",
             Limit=1,
         )["Items"]
-        if not oldest or oldest[0]["message_uuid"]["S"] != seed_message_uuid(0):
+        if not oldest:
+            return []  # nothing stored yet: every message is missing
+        if oldest[0]["message_uuid"]["S"] != seed_message_uuid(0):
             return None
         planned = plan_messages(lab, users, count, {seed_message_uuid(0): oldest[0]["sk"]["S"]})
     kwargs: dict[str, Any] = {
@@ -162,22 +165,13 @@ def _already_complete(lab: Lab, users: Sequence[User], count: int) -> list[dict[
     return planned if stored == count else None
 
 
-def _group_rows(lab: Lab, users: Sequence[User], message_group_uuid: str) -> list[dict[str, Any]]:
-    """The group rows of one conversation, read from each participant's inbox.
-
-    Each inbox is a small partition; the sparse GSI would find the same rows, but on AWS it
-    is eventually consistent, and a seed that just wrote a row must see it.
-    """
-    rows = []
-    for user in users:
-        rows += read_all(
-            lab,
-            "query",
-            KeyConditionExpression=Key("pk").eq(group_pk(user.uuid)),
-            FilterExpression=Attr(GSI_PARTITION_KEY).eq(message_group_uuid),
-            ConsistentRead=True,
-        )
-    return rows
+def _group_rows(lab: Lab, message_group_uuid: str) -> list[dict[str, Any]]:
+    """The group rows of one conversation, through the sparse GSI."""
+    page = lab.table.query(
+        IndexName=GSI_NAME,
+        KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid),
+    )
+    return page["Items"]
 
 
 def plan_messages(
@@ -295,9 +289,12 @@ def seed(
     users_report = seed_users(lab)
     users = [find_user_by_handle(lab, handle) for handle in SEED_GROUP_HANDLES]
     with lab.translate_errors():
-        planned = _already_complete(lab, users, messages)
-        if planned is not None:
-            missing: list[dict[str, Any]] = []
+        complete = _already_complete(lab, users, messages)
+        if complete:
+            planned, missing = complete, []
+        elif complete == []:
+            planned = plan_messages(lab, users, messages, {})
+            missing = planned
         else:
             existing = _existing_messages(lab, SEED_GROUP_UUID)
             planned = plan_messages(lab, users, messages, existing)
@@ -328,7 +325,7 @@ def _seed_group_rows(lab: Lab, users: Sequence[User], newest: dict[str, str] | N
     """Give each participant one group row that points at the newest seed message."""
     if newest is None:
         return 0
-    current = {row["pk"]: row for row in _group_rows(lab, users, SEED_GROUP_UUID)}
+    current = {row["pk"]: row for row in _group_rows(lab, SEED_GROUP_UUID)}
     written = 0
     for owner, other in ((users[0], users[1]), (users[1], users[0])):
         row = current.get(group_pk(owner.uuid))
