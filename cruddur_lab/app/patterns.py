@@ -22,6 +22,7 @@ Pattern E, moving group rows when a message arrives, is the stream handler's job
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.app.validation import (
@@ -62,6 +63,7 @@ __all__ = [
     "list_message_groups",
     "list_messages",
     "resolve_caller",
+    "walk_message_pages",
 ]
 
 if TYPE_CHECKING:
@@ -187,8 +189,8 @@ def list_messages(
 
     Query ``pk = MSG#<group>`` newest first with ``Limit 20``, then reverse the page. The
     query's ``LastEvaluatedKey`` comes back as ``next_token``. DynamoDB may return a key
-    when the page ends exactly at the oldest message, so the last page can be empty (moto
-    does not do that).
+    when the page ends exactly at the oldest message, so the page after it can be empty
+    (moto does not do that): an empty page is an answer, not an error.
     """
     group = require_group_uuid(message_group_uuid)
     start = decode_page_token(page_token, message_pk(group))
@@ -206,6 +208,23 @@ def list_messages(
         page = lab.table.query(**kwargs)
     items = list(reversed(page["Items"]))
     return MessagesPage(group, items, encode_page_token(page.get("LastEvaluatedKey")))
+
+
+def walk_message_pages(
+    lab: Lab, caller: str, message_group_uuid: str
+) -> Iterator[MessagesPage]:
+    """Pattern A page after page, newest first, until a page comes back without a token.
+
+    On AWS the last page is often empty (see ``list_messages``); it is yielded like any
+    other, so a caller counting pages sees what DynamoDB really answered.
+    """
+    token: str | None = None
+    while True:
+        page = list_messages(lab, caller, message_group_uuid, page_token=token)
+        yield page
+        if page.next_token is None:
+            return
+        token = page.next_token
 
 
 def list_message_groups(

@@ -294,7 +294,11 @@ def _check_message_input(args: argparse.Namespace) -> None:
 def _print_messages(args: argparse.Namespace, page: Any) -> None:
     from cruddur_lab.notebook.display import format_items
 
-    out(format_items(page.items, ("sk", "user_handle", "message")))
+    if page.items:
+        out(format_items(page.items, ("sk", "user_handle", "message")))
+    else:
+        # AWS keys a page that ends exactly at the limit, so the next one can be empty.
+        out("(no messages: nothing older is left)")
     out()
     out(f"{page.count} message(s) of {page.message_group_uuid}, oldest first")
     out(_next_page(args, f"messages list {page.message_group_uuid}", page.next_token))

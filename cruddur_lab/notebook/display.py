@@ -1,13 +1,19 @@
 """Turning items and reports into text a learner reads (and nbval compares).
 
 Plain fixed-width text, built here rather than by pandas, so stored notebook outputs stay
-the same across pandas versions. Long values are shortened with an ellipsis.
+the same across pandas versions. Long values are shortened with an ellipsis, and uuids can be
+cut to their first eight characters where the whole id adds nothing for a reader (the HTML
+view keeps the full value in a tooltip). ``to_frame`` hands the same rows to pandas for a
+learner who wants to sort, filter or plot them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+_UUID = re.compile(r"\b([0-9a-fA-F]{8})(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
 
 #: Columns shown for items, in this order; others follow alphabetically.
 ITEM_COLUMNS = (
@@ -26,6 +32,43 @@ def shorten(value: Any, width: int) -> str:
     text = "" if value is None else str(value)
     text = text.replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def short_ids(value: Any) -> Any:
+    """Every uuid inside ``value`` cut to its first eight characters: ``GRP#5ae290ed…``."""
+    if not isinstance(value, str):
+        return value
+    return _UUID.sub(lambda match: match.group(1) + "…", value)
+
+
+def _shortened(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: short_ids(value) for key, value in row.items()} for row in rows]
+
+
+def to_frame(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    ids: str = "short",
+) -> Any:
+    """The rows as a pandas DataFrame, known item attributes first (``ids="full"`` keeps uuids)."""
+    import pandas as pd
+
+    shown = item_columns(rows, columns)
+    data = _shortened(rows) if ids == "short" else [dict(row) for row in rows]
+    return pd.DataFrame([[row.get(c, "") for c in shown] for row in data], columns=shown)
+
+
+def describe_page(number: int, page: Any) -> str:
+    """One line per page of Pattern A: its size and its time span, or why it is empty.
+
+    On AWS a page that ends exactly at ``Limit`` still carries ``LastEvaluatedKey``, so the
+    request after the last full page can answer with no items at all.
+    """
+    if not page.items:
+        return f"page {number}: {0:3d} messages (empty: nothing older is left)"
+    first, last = page.items[0]["sk"], page.items[-1]["sk"]
+    return f"page {number}: {page.count:3d} messages, {first} .. {last}"
 
 
 def format_table(
@@ -149,11 +192,14 @@ _CELL_STYLE = "text-align:left;font-family:monospace;white-space:nowrap"
 HTML_MAX_WIDTH = 60
 
 
-def _html_cell(tag: str, value: Any, max_width: int, style: str = _CELL_STYLE) -> str:
+def _html_cell(
+    tag: str, value: Any, max_width: int, style: str = _CELL_STYLE, *, ids: str = "full"
+) -> str:
     import html
 
     text = "" if value is None else str(value)
-    shown = html.escape(shorten(text, max_width))
+    visible = short_ids(text) if ids == "short" else text
+    shown = html.escape(shorten(visible, max_width))
     title = f' title="{html.escape(text, quote=True)}"' if shown != html.escape(text) else ""
     return f'<{tag} style="{style}"{title}>{shown}</{tag}>'
 
@@ -165,9 +211,13 @@ def _html_head(columns: Sequence[str]) -> str:
     return f"<thead><tr>{cells}</tr></thead>"
 
 
-def _html_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], max_width: int) -> str:
+def _html_rows(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], max_width: int, ids: str = "full"
+) -> str:
     return "".join(
-        "<tr>" + "".join(_html_cell("td", row.get(c), max_width) for c in columns) + "</tr>"
+        "<tr>"
+        + "".join(_html_cell("td", row.get(c), max_width, ids=ids) for c in columns)
+        + "</tr>"
         for row in rows
     )
 
@@ -193,12 +243,13 @@ def items_table_html(
     columns: Sequence[str] | None = None,
     *,
     max_width: int = HTML_MAX_WIDTH,
+    ids: str = "full",
 ) -> str:
     """Items as one plain HTML table, in the order given (a query result, say)."""
     if not items:
         return "<p><em>(no rows)</em></p>"
     shown = item_columns(items, columns)
-    body = _html_rows(items, shown, max_width)
+    body = _html_rows(items, shown, max_width, ids)
     return f'<table class="cruddur-items">{_html_head(shown)}<tbody>{body}</tbody></table>'
 
 
@@ -207,6 +258,7 @@ def items_html(
     columns: Sequence[str] | None = None,
     *,
     max_width: int = HTML_MAX_WIDTH,
+    ids: str = "full",
 ) -> str:
     """Items grouped into item collections: one band per partition key, rows in ``sk`` order.
 
@@ -223,7 +275,7 @@ def items_html(
         '<tbody class="cruddur-partition">'
         f'<tr><th colspan="{len(shown)}" style="{_PARTITION_STYLE}">'
         f"{_partition_label(pk, len(rows))}</th></tr>"
-        f"{_html_rows(rows, shown, max_width)}</tbody>"
+        f"{_html_rows(rows, shown, max_width, ids)}</tbody>"
         for pk, rows in groups.items()
     )
     summary = (
@@ -246,16 +298,28 @@ class ItemCollections:
         columns: Sequence[str] | None = None,
         *,
         max_width: int = 40,
+        ids: str = "full",
     ) -> None:
+        if ids not in ("full", "short"):
+            raise ValueError(f"ids must be 'full' or 'short', not {ids!r}")
         self.items = list(items)
         self.columns = columns
         self.max_width = max_width
+        self.ids = ids
+
+    def _text_items(self) -> list[dict[str, Any]]:
+        return _shortened(self.items) if self.ids == "short" else self.items
+
+    def to_frame(self) -> Any:
+        """The same rows as a pandas DataFrame."""
+        return to_frame(self.items, item_columns(self.items, self.columns), ids=self.ids)
 
     def _repr_html_(self) -> str:
-        return items_html(self.items, self.columns, max_width=max(self.max_width, HTML_MAX_WIDTH))
+        width = max(self.max_width, HTML_MAX_WIDTH)
+        return items_html(self.items, self.columns, max_width=width, ids=self.ids)
 
     def __repr__(self) -> str:
-        return format_item_collections(self.items, self.columns, max_width=self.max_width)
+        return format_item_collections(self._text_items(), self.columns, max_width=self.max_width)
 
     __str__ = __repr__
 
@@ -264,11 +328,24 @@ class ItemTable(ItemCollections):
     """Items in the order given (no grouping): HTML in JupyterLab, text elsewhere."""
 
     def _repr_html_(self) -> str:
-        return items_table_html(
-            self.items, self.columns, max_width=max(self.max_width, HTML_MAX_WIDTH)
-        )
+        width = max(self.max_width, HTML_MAX_WIDTH)
+        return items_table_html(self.items, self.columns, max_width=width, ids=self.ids)
 
     def __repr__(self) -> str:
-        return format_items(self.items, self.columns, max_width=self.max_width)
+        return format_items(self._text_items(), self.columns, max_width=self.max_width)
 
     __str__ = __repr__
+
+
+def show(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *, width: int = 40
+) -> ItemTable:
+    """A notebook's table of rows in the order given, uuids shortened: ``show(page.items)``."""
+    return ItemTable(rows, columns, max_width=width, ids="short")
+
+
+def show_collections(
+    items: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *, width: int = 40
+) -> ItemCollections:
+    """Like ``show``, grouped by partition key (one band per item collection)."""
+    return ItemCollections(items, columns, max_width=width, ids="short")
