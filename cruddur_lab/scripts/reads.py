@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.capacity import read_units, reported_units
 from cruddur_lab.errors import InvalidArgument
-from cruddur_lab.model import PAGE_SIZE, SEED_GROUP_HANDLES, SEED_GROUP_UUID, group_pk, message_pk
+from cruddur_lab.model import (
+    GSI_NAME,
+    GSI_PARTITION_KEY,
+    PAGE_SIZE,
+    SEED_GROUP_HANDLES,
+    SEED_GROUP_UUID,
+    group_pk,
+    message_pk,
+)
 from cruddur_lab.model import normalize_uuid as _normalize_uuid
 from cruddur_lab.scripts.schema import require_table
 from cruddur_lab.scripts.usersdb import find_user_by_handle
@@ -57,10 +65,22 @@ def read_all(lab: Lab, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
 
 
 def _read_pages(
-    lab: Lab, operation: str, kwargs: dict[str, Any], max_pages: int | None
+    lab: Lab,
+    operation: str,
+    kwargs: dict[str, Any],
+    max_pages: int | None,
+    unfiltered: dict[str, Any] | None = None,
 ) -> ReadResult:
-    """Run a Query or Scan, following ``LastEvaluatedKey`` up to ``max_pages`` pages."""
+    """Run a Query or Scan, following ``LastEvaluatedKey`` up to ``max_pages`` pages.
+
+    A page may be empty and still carry ``LastEvaluatedKey`` (AWS keys a page that stops
+    exactly at ``Limit``; a filter can keep nothing of a page): the walk goes on until a page
+    comes back without one. With a filter, AWS charges for the items it *evaluated*, which
+    the response does not carry: ``unfiltered`` is the same request without the filter, and
+    each page is read again with it (``Limit`` = the page's ``ScannedCount``) to price them.
+    """
     call = getattr(lab.table, operation)
+    measure = getattr(lab.measuring_table(), operation) if unfiltered is not None else None
     result = ReadResult(items=[])
     reported: list[float] = []
     page_items: list[list[dict[str, Any]]] = []
@@ -69,7 +89,7 @@ def _read_pages(
         while True:
             page = call(**kwargs)
             result.pages += 1
-            page_items.append(page["Items"])
+            page_items.append(_evaluated(measure, kwargs, page, unfiltered))
             result.items.extend(page["Items"])
             result.count += page["Count"]
             result.scanned_count += page.get("ScannedCount", page["Count"])
@@ -88,6 +108,22 @@ def _read_pages(
     return result
 
 
+def _evaluated(
+    measure: Any, kwargs: dict[str, Any], page: dict[str, Any], unfiltered: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The items a page evaluated: its items, or, for a filtered page, the same page read
+    again without the filter through the Lab's measuring client (not a lesson request)."""
+    if measure is None or unfiltered is None:
+        return list(page["Items"])
+    scanned = page.get("ScannedCount", page["Count"])
+    if not scanned:
+        return []
+    again = {**unfiltered, "Limit": scanned}
+    if "ExclusiveStartKey" in kwargs:
+        again["ExclusiveStartKey"] = kwargs["ExclusiveStartKey"]
+    return list(measure(**again)["Items"])
+
+
 def sort_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """pk, then sk: moto returns key order, AWS hash order; a learner wants one order."""
     return sorted(items, key=lambda item: (item["pk"], item["sk"]))
@@ -99,6 +135,50 @@ def scan(lab: Lab) -> ReadResult:
     result = _read_pages(lab, "scan", {}, max_pages=None)
     result.items = sort_items(result.items)
     return result
+
+
+def scan_where(lab: Lab, attribute: str, value: str) -> ReadResult:
+    """A Scan that keeps only items whose ``attribute`` equals ``value`` (a filter).
+
+    ``count`` is what the filter kept, ``scanned_count`` what the Scan read, and
+    ``estimated_capacity`` prices what it read: a filter is applied after the read, so it
+    lowers the data returned, not the capacity consumed. Items sorted by pk then sk.
+    """
+    require_table(lab)
+    result = _read_pages(
+        lab,
+        "scan",
+        {
+            "FilterExpression": "#attribute = :value",
+            "ExpressionAttributeNames": {"#attribute": attribute},
+            "ExpressionAttributeValues": {":value": value},
+        },
+        max_pages=None,
+        unfiltered={},
+    )
+    result.items = sort_items(result.items)
+    return result
+
+
+def query_group_index(lab: Lab, message_group_uuid: str = SEED_GROUP_UUID) -> ReadResult:
+    """The sparse GSI's partition for one conversation: its group rows, newest first.
+
+    Index reads are eventually consistent only (``ConsistentRead`` is refused on a GSI); on
+    AWS a row written a moment ago may not be there yet.
+    """
+    group = normalize_group_uuid(message_group_uuid)
+    require_table(lab)
+    return _read_pages(
+        lab,
+        "query",
+        {
+            "IndexName": GSI_NAME,
+            "KeyConditionExpression": f"{GSI_PARTITION_KEY} = :group",
+            "ExpressionAttributeValues": {":group": group},
+            "ScanIndexForward": False,
+        },
+        max_pages=None,
+    )
 
 
 def get_conversation(
