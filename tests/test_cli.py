@@ -148,7 +148,8 @@ def test_scan_prints_every_collection_and_the_counts(cli):
     assert f"{SEED_MESSAGES_PK}  (100 items)" in lines
     assert sum(line.endswith("  (1 item)") and line.startswith("GRP#") for line in lines) == 2
     assert "Count 102, ScannedCount 102, pages 1" in lines
-    assert lines[-1].startswith("consumed capacity reported by this engine: ")
+    assert lines[-2].startswith("consumed capacity reported by this engine: ")
+    assert lines[-1].startswith("estimated on AWS from the item sizes: ")
 
 
 def test_get_conversation_prints_the_newest_twenty_oldest_first(cli, lab):

@@ -69,8 +69,8 @@ def test_format_item_collections_groups_by_partition_in_sort_key_order():
 
 def test_format_capacity_never_presents_a_local_figure_as_the_aws_bill():
     assert format_capacity(1.0, 2.5, engine_is_aws=False) == (
-        "consumed capacity reported by this engine: 1 RCU; AWS would charge about 2.5 RCU "
-        "for these items (local engines do not measure item sizes)"
+        "consumed capacity reported by this engine: 1 RCU (local engines do not measure)\n"
+        "estimated on AWS from the item sizes: 2.5 RCU"
     )
     assert "none reported" in format_capacity(None, 0.5, engine_is_aws=False)
     assert format_capacity(3.0, 2.5, engine_is_aws=True) == (

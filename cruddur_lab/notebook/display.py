@@ -133,9 +133,8 @@ def format_capacity(reported: float | None, estimated: float, *, engine_is_aws: 
         return f"consumed capacity: {reported} RCU (estimate from item sizes: {estimated})"
     shown = "none reported" if reported is None else f"{reported:g} RCU"
     return (
-        f"consumed capacity reported by this engine: {shown}; "
-        f"AWS would charge about {estimated:g} RCU for these items "
-        "(local engines do not measure item sizes)"
+        f"consumed capacity reported by this engine: {shown} (local engines do not measure)\n"
+        f"estimated on AWS from the item sizes: {estimated:g} RCU"
     )
 
 
@@ -349,3 +348,19 @@ def show_collections(
 ) -> ItemCollections:
     """Like ``show``, grouped by partition key (one band per item collection)."""
     return ItemCollections(items, columns, max_width=width, ids="short")
+
+
+def compare_reads(reads: Mapping[str, Any]) -> ItemTable:
+    """``ReadResult``s side by side: pages, items read, items returned, estimated RCU on AWS."""
+    columns = ("read", "pages", "ScannedCount", "Count", "estimated RCU on AWS")
+    rows = [
+        {
+            "read": name,
+            "pages": result.pages,
+            "ScannedCount": result.scanned_count,
+            "Count": result.count,
+            "estimated RCU on AWS": f"{result.estimated_capacity:g}",
+        }
+        for name, result in reads.items()
+    ]
+    return ItemTable(rows, columns, max_width=60)
