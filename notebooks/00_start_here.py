@@ -58,7 +58,7 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.notebook.display import format_mapping, show
+from cruddur_lab.notebook.display import format_mapping, item_columns, show
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 from cruddur_lab.scripts.usersdb import find_user_by_handle
 
@@ -100,7 +100,7 @@ print(ensure_lesson_data(lab, messages=messages, reset=reset))
 
 # %% [markdown]
 # One item of each kind, read by key: andrewbrown's inbox line for the seed conversation,
-# and the conversation's first message.
+# and the conversation's first message, side by side, one attribute a row.
 #
 # **Predict, then run:** andrewbrown owns the inbox line. Whose handle will it show? And
 # whose handle will the first message show?
@@ -117,7 +117,15 @@ first_message = lab.table.query(
     ExpressionAttributeValues={":pk": model.message_pk(model.SEED_GROUP_UUID)},
     Limit=1,
 )["Items"][0]
-show([inbox_line, first_message])
+rows = [
+    {
+        "attribute": name,
+        "group row": inbox_line.get(name, "(absent)"),
+        "message row": first_message.get(name, "(absent)"),
+    }
+    for name in item_columns([inbox_line, first_message])
+]
+show(rows, ("attribute", "group row", "message row"))
 
 # %% [markdown]
 # The group row shows **bayko**, the other participant; the message shows its sender. The

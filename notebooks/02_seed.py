@@ -91,7 +91,7 @@ print(second)
 items = scan(lab).items
 seed_messages = [i for i in items if i["pk"] == model.message_pk(model.SEED_GROUP_UUID)]
 group_rows = [i for i in items if i.get("message_group_uuid") == model.SEED_GROUP_UUID]
-show(seed_messages[-3:] + group_rows, ("pk", "sk", "user_handle", "message"), width=60)
+show(seed_messages[-3:] + group_rows, ("pk", "sk", "user_handle", "message"), width=54)
 
 # %% [markdown]
 # ## Check

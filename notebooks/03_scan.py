@@ -41,8 +41,14 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, capacity, model
-from cruddur_lab.engine.trace import format_calls, recording
-from cruddur_lab.notebook.display import compare_reads, format_read_summary, show, show_collections
+from cruddur_lab.engine.trace import recording
+from cruddur_lab.notebook.display import (
+    compare_reads,
+    format_read_summary,
+    format_requests,
+    show,
+    show_collections,
+)
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 from cruddur_lab.scripts.reads import list_conversations, query_group_index, scan, scan_where
 from cruddur_lab.scripts.usersdb import find_user_by_handle
@@ -94,7 +100,7 @@ andrew = find_user_by_handle(lab, "andrewbrown")
 with recording(lab, ["Scan", "Query"]) as calls:
     by_scan = scan_where(lab, "pk", model.group_pk(andrew.uuid))
     by_query = list_conversations(lab, "andrewbrown")
-print(format_calls(calls))
+print(format_requests(calls))
 
 # %%
 compare_reads({"Scan + FilterExpression": by_scan, "Query on the partition": by_query})
@@ -114,7 +120,7 @@ compare_reads({"Scan + FilterExpression": by_scan, "Query on the partition": by_
 # %%
 with recording(lab, ["Query"]) as calls:
     index_rows = query_group_index(lab, model.SEED_GROUP_UUID)
-print(format_calls(calls))
+print(format_requests(calls))
 print(f"Count {index_rows.count}, ScannedCount {index_rows.scanned_count}")
 show(index_rows.items, ("pk", "sk", "message_group_uuid", "user_handle"))
 

@@ -364,3 +364,56 @@ def compare_reads(reads: Mapping[str, Any]) -> ItemTable:
         for name, result in reads.items()
     ]
     return ItemTable(rows, columns, max_width=60)
+
+
+# --- requests as sent -------------------------------------------------------------------------
+#: Widest line of a request shown in a notebook; longer structures are broken over lines.
+REQUEST_WIDTH = 110
+#: A string value longer than this is cut (a 1 KB message adds nothing to a request's shape).
+REQUEST_VALUE_WIDTH = 72
+
+
+def _short_leaves(value: Any) -> Any:
+    if isinstance(value, str):
+        return shorten(value, REQUEST_VALUE_WIDTH)
+    if isinstance(value, dict):
+        return {key: _short_leaves(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_short_leaves(item) for item in value]
+    return value
+
+
+def _pretty(value: Any, indent: int, lead: int) -> str:
+    """JSON on one line when it fits in ``REQUEST_WIDTH``, else one member a line."""
+    import json
+
+    flat = json.dumps(value, ensure_ascii=False, default=str)
+    if indent + lead + len(flat) <= REQUEST_WIDTH or not isinstance(value, dict | list) or not value:
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, dict):
+        parts = [
+            f"{pad}{json.dumps(key)}: {_pretty(item, indent + 2, len(json.dumps(key)) + 2)}"
+            for key, item in value.items()
+        ]
+        return "{\n" + ",\n".join(parts) + "\n" + " " * indent + "}"
+    parts = [f"{pad}{_pretty(item, indent + 2, 0)}" for item in value]
+    return "[\n" + ",\n".join(parts) + "\n" + " " * indent + "]"
+
+
+def format_request(call: Any) -> str:
+    """One recorded request: its operation, the estimated cost on AWS when the recorder priced
+    it, then the request as it was sent (typed values when the recorder kept the wire form)."""
+    request = getattr(call, "wire", None) or call.params
+    head = call.operation
+    cost = getattr(call, "cost", None)
+    if cost is not None:
+        head += f"  (estimated on AWS: {cost})"
+    return head + "\n" + _pretty(_short_leaves(request), 0, 0)
+
+
+def format_requests(calls: Sequence[Any]) -> str:
+    """Every recorded request, in the order sent."""
+    if not calls:
+        return "(no requests)"
+    return "\n".join(format_request(call) for call in calls)
