@@ -138,6 +138,16 @@ print(format_requests(moves))
 show(seed_rows(), columns, width=44)
 
 # %% [markdown]
+# What one message costs on AWS, priced per message: the index query reads two group rows,
+# well under 4 KB, eventually consistent: 0.5 RCU. Each transaction deletes one row and
+# puts one, each under 1 KB: 1 WCU each, doubled in a transaction, so 4 WCU. Each move
+# changes the row's index key (`sk`), which is two index writes, a delete and a put: 2 WCU
+# on the GSI (AWS does not say whether a transaction doubles index writes; if it does, 4).
+# With two participants that is **8 WCU on the table, 4 (at most 8) on the index and
+# 0.5 RCU per message**, on top of Pattern C's own 1 WCU put. With the bootcamp's 5 WCU
+# provisioned on the table, that sustains about one message every two seconds.
+
+# %% [markdown]
 # ### The bootcamp's handler: `Records[0]`
 #
 # It read `event["Records"][0]` and nothing else. Lambda batches records, so when two
