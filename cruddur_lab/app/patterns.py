@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from cruddur_lab import model
 from cruddur_lab.app.validation import (
     MOCK_COGNITO_ID,
     caller_for_handle,
@@ -39,7 +40,6 @@ from cruddur_lab.app.validation import (
 )
 from cruddur_lab.errors import ServiceError
 from cruddur_lab.model import (
-    GSI_NAME,
     GSI_PARTITION_KEY,
     PAGE_SIZE,
     User,
@@ -165,7 +165,8 @@ def is_member(lab: Lab, user: User, message_group_uuid: str) -> bool:
     rows = read_all(
         lab,
         "query",
-        IndexName=GSI_NAME,
+        # Read at call time, so the model stays the one place that names the index.
+        IndexName=model.GSI_NAME,
         KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid),
     )
     if any(row["pk"] == group_pk(user.uuid) for row in rows):
