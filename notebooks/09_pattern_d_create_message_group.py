@@ -44,6 +44,7 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 from botocore.exceptions import ClientError
 
 from cruddur_lab import Lab, ServiceError, model
+from cruddur_lab.capacity import total_cost
 from cruddur_lab.app.patterns import caller_for_handle, create_message_group
 from cruddur_lab.app.streams import group_row_problems
 from cruddur_lab.engine.trace import recording
@@ -75,6 +76,8 @@ group = started.message_group_uuid
 calls = [c for c in sent if c.operation == "TransactWriteItems"]
 print("existing group" if started.existing else f"new group {group}")
 print(format_requests(sent))
+print()
+print("estimated on AWS, all requests:", total_cost(call.cost for call in sent))
 
 # %% [markdown]
 # The three items on the table:
@@ -179,6 +182,9 @@ assert kinds == ["group", "group", "message"] or started.existing
 expected = ["Query", "PutItem"] if started.existing else ["Query", "TransactWriteItems"]
 assert [c.operation for c in sent] == expected
 assert started.existing or len(calls[0].params["TransactItems"]) == 3
+# Exercise 1: 6 WCU on the table, 2 index writes (4 if a transaction doubles them).
+assert started.existing or (calls[0].cost.wcu, calls[0].cost.index_wcu) == (6, 4)
+assert started.existing or calls[0].cost.index_wcu_assumed == 2
 assert [c.params["IndexName"] for c in index_calls] == [model.GSI_NAME]
 assert in_index.count == in_index.scanned_count == 2
 assert {r["pk"] for r in in_index.items} == {i["pk"] for i in items if model.is_group_key(i["pk"])}

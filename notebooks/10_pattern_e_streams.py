@@ -56,6 +56,7 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, model
+from cruddur_lab.capacity import total_cost
 from cruddur_lab.app.patterns import caller_for_handle, create_message
 from cruddur_lab.app.streams import StreamProcessor, group_row_problems
 from cruddur_lab.engine.trace import recording
@@ -145,7 +146,12 @@ show(seed_rows(), columns, width=44)
 # on the GSI (AWS does not say whether a transaction doubles index writes; if it does, 4).
 # With two participants that is **8 WCU on the table, 4 (at most 8) on the index and
 # 0.5 RCU per message**, on top of Pattern C's own 1 WCU put. With the bootcamp's 5 WCU
-# provisioned on the table, that sustains about one message every two seconds.
+# provisioned on the table, that sustains about one message every two seconds. The
+# recorder's estimates for the three requests above, added up:
+
+# %%
+per_message = total_cost(call.cost for call in moves)
+print("Pattern E, one message, two participants:", per_message)
 
 # %% [markdown]
 # ### The bootcamp's handler: `Records[0]`
@@ -236,6 +242,8 @@ assert report.group_rows_moved + report.group_rows_current == 2
 # The handler's requests for one message: an index query, then one transaction per row.
 assert [c.operation for c in moves] == ["Query", "TransactWriteItems", "TransactWriteItems"]
 assert moves[0].params["IndexName"] == model.GSI_NAME
+assert (per_message.wcu, per_message.index_rcu) == (8, 0.5)
+assert per_message.index_wcu - per_message.index_wcu_assumed == 4
 # Records[0] lost the second message: both inbox lines stayed one message behind.
 assert len(lost) == 2
 assert missing_after_crash == 0

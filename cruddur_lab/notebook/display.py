@@ -388,7 +388,11 @@ def _pretty(value: Any, indent: int, lead: int) -> str:
     import json
 
     flat = json.dumps(value, ensure_ascii=False, default=str)
-    if indent + lead + len(flat) <= REQUEST_WIDTH or not isinstance(value, dict | list) or not value:
+    if (
+        indent + lead + len(flat) <= REQUEST_WIDTH
+        or not isinstance(value, dict | list)
+        or not value
+    ):
         return flat
     pad = " " * (indent + 2)
     if isinstance(value, dict):
@@ -404,7 +408,11 @@ def _pretty(value: Any, indent: int, lead: int) -> str:
 def format_request(call: Any) -> str:
     """One recorded request: its operation, the estimated cost on AWS when the recorder priced
     it, then the request as it was sent (typed values when the recorder kept the wire form)."""
-    request = getattr(call, "wire", None) or call.params
+    added = getattr(call, "added", ())
+    # What the package sent: the recorder may add ReturnConsumedCapacity to get a figure.
+    request = {
+        k: v for k, v in (getattr(call, "wire", None) or call.params).items() if k not in added
+    }
     head = call.operation
     cost = getattr(call, "cost", None)
     if cost is not None:
