@@ -44,9 +44,9 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 from botocore.exceptions import ClientError
 
 from cruddur_lab import Lab, ServiceError, model
-from cruddur_lab.capacity import total_cost
 from cruddur_lab.app.patterns import caller_for_handle, create_message_group
 from cruddur_lab.app.streams import group_row_problems
+from cruddur_lab.capacity import total_cost
 from cruddur_lab.engine.trace import recording
 from cruddur_lab.notebook.display import format_requests, show
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data

@@ -56,9 +56,9 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.capacity import total_cost
 from cruddur_lab.app.patterns import caller_for_handle, create_message
 from cruddur_lab.app.streams import StreamProcessor, group_row_problems
+from cruddur_lab.capacity import total_cost
 from cruddur_lab.engine.trace import recording
 from cruddur_lab.notebook.display import format_requests, show
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data

@@ -110,7 +110,10 @@ def test_role_grants_only_what_the_handler_and_mapping_use():
             ],
             {"Fn::Sub": "${MessagesTable.Arn}/stream/*"},
         ),
-        "SendFailedRecords": (["sqs:SendMessage"], {"Fn::GetAtt": ["StreamHandlerFailures", "Arn"]}),
+        "SendFailedRecords": (
+            ["sqs:SendMessage"],
+            {"Fn::GetAtt": ["StreamHandlerFailures", "Arn"]},
+        ),
         "WriteOwnLogs": (
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             {"Fn::Sub": "${StreamHandlerLogGroup.Arn}"},

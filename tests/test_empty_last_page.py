@@ -17,8 +17,8 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeSerializer
 from botocore.stub import Stubber
 
-from cruddur_lab.app.validation import encode_page_token
 from cruddur_lab.app.patterns import caller_for_handle, list_messages, walk_message_pages
+from cruddur_lab.app.validation import encode_page_token
 from cruddur_lab.model import GSI_NAME, PAGE_SIZE, SEED_GROUP_UUID, SEED_MESSAGES, message_pk
 from cruddur_lab.notebook.display import describe_page
 from cruddur_lab.scripts.reads import get_conversation

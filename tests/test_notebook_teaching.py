@@ -50,10 +50,7 @@ def test_no_stored_output_line_is_wider_than_120_characters(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_lessons_never_talk_about_the_test_harness(path):
     found = [
-        word
-        for cell in _read(path).cells
-        for word in HARNESS_WORDS
-        if word in cell.source.lower()
+        word for cell in _read(path).cells for word in HARNESS_WORDS if word in cell.source.lower()
     ]
     assert found == []
 

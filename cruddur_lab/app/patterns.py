@@ -21,8 +21,8 @@ Pattern E, moving group rows when a message arrives, is the stream handler's job
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab import model
@@ -211,9 +211,7 @@ def list_messages(
     return MessagesPage(group, items, encode_page_token(page.get("LastEvaluatedKey")))
 
 
-def walk_message_pages(
-    lab: Lab, caller: str, message_group_uuid: str
-) -> Iterator[MessagesPage]:
+def walk_message_pages(lab: Lab, caller: str, message_group_uuid: str) -> Iterator[MessagesPage]:
     """Pattern A page after page, newest first, until a page comes back without a token.
 
     On AWS the last page is often empty (see ``list_messages``); it is yielded like any
