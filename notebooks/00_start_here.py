@@ -197,6 +197,9 @@ print("checks passed")
 # every run; `now = "real"` uses the real time. When `cruddur-lab run` executes the notebooks,
 # all kernels share the one engine it started. Where an engine behaves differently from AWS,
 # the notebook says so where it shows.
+#
+# Tables of items are HTML in JupyterLab and plain text elsewhere. To sort, filter or plot
+# them yourself, hand them to pandas: `show(rows).to_frame()` is a `DataFrame`.
 
 # %%
 lab.close()

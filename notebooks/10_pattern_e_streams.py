@@ -25,7 +25,11 @@
 # Lambda event, calls the handler, and checkpoints. `process_pending()` steps until the
 # stream is drained, so we can look before and after.
 #
-# **The handler.** For each message INSERT it queries the sparse GSI for the conversation's
+# **The bootcamp's handler** (`aws/lambdas/cruddur-messaging-stream.py`, commit `dc11514`)
+# read `Records[0]` only, moved each group row with `delete_item` then `put_item`, and
+# hard-coded its region, endpoint and table. Both defects are replayed below.
+#
+# **The handler here.** For each message INSERT it queries the sparse GSI for the conversation's
 # group rows, then moves each row to the message's `sk` and text with one
 # `TransactWriteItems`: delete the old key *if it still exists*, put the new key *if it is
 # free*. Moves only go forward, so a record delivered twice changes nothing.
