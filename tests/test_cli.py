@@ -164,7 +164,7 @@ def test_get_conversation_prints_the_newest_twenty_oldest_first(cli, lab):
     assert rows[-1].startswith("2026-03-01T11:59:00.000000+00:00  bayko")
     assert lines[22] == ""
     assert lines[23] == (
-        "20 messages, 1 page(s); older messages left: yes (use --pages to read further back)"
+        "20 messages, 1 page(s); older messages left: maybe (use --pages to read further back)"
     )
 
 

@@ -185,7 +185,9 @@ def cmd_get_conversation(args: argparse.Namespace) -> None:
         )
         out(format_items(result.items, ("sk", "user_handle", "message")))
         out()
-        more = "yes (use --pages to read further back)" if result.last_evaluated_key else "no"
+        # A LastEvaluatedKey means "maybe": AWS also sends one when the page ended exactly
+        # on the oldest message. Only its absence proves the end.
+        more = "maybe (use --pages to read further back)" if result.last_evaluated_key else "no"
         out(f"{result.count} messages, {result.pages} page(s); older messages left: {more}")
         out(
             format_capacity(
