@@ -6,14 +6,17 @@ made last year's conversations vanish every first of January.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.capacity import read_units, reported_units
 from cruddur_lab.errors import InvalidArgument
 from cruddur_lab.model import (
+    GROUP_ATTRIBUTES,
     GSI_NAME,
     GSI_PARTITION_KEY,
+    MESSAGE_ATTRIBUTES,
     PAGE_SIZE,
     SEED_GROUP_HANDLES,
     SEED_GROUP_UUID,
@@ -43,6 +46,24 @@ class ReadResult:
     last_evaluated_key: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def to_frame(self) -> Any:
+        """The items as a pandas DataFrame, one row per item, in the order they are listed."""
+        return items_frame(self.items)
+
+
+def items_frame(items: list[dict[str, Any]]) -> Any:
+    """Items as a pandas DataFrame: ``pk`` and ``sk`` first, then the model's attribute order.
+
+    Items of both kinds share the table, so a column a kind lacks is empty (NaN) in its rows,
+    which is how a learner sees that only group rows carry ``message_group_uuid``.
+    """
+    import pandas as pd
+
+    known = list(dict.fromkeys((*GROUP_ATTRIBUTES, *MESSAGE_ATTRIBUTES)))
+    present = {name for item in items for name in item}
+    columns = [c for c in known if c in present] + sorted(present - set(known))
+    return pd.DataFrame(items, columns=columns)
+
 
 def normalize_group_uuid(value: str) -> str:
     try:
@@ -51,17 +72,19 @@ def normalize_group_uuid(value: str) -> str:
         raise InvalidArgument(f"{error}: pass a uuid such as {SEED_GROUP_UUID}") from None
 
 
+def pages_of(lab: Lab, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """The pages of a table ``query`` or ``scan`` (botocore's paginator follows
+    ``LastEvaluatedKey``). ``lab.dynamodb`` is the resource's client, so conditions and plain
+    values go in and plain values come out, as with ``lab.table``.
+    """
+    paginator = lab.dynamodb.get_paginator(operation)
+    yield from paginator.paginate(TableName=lab.settings.table_name, **kwargs)
+
+
 def read_all(lab: Lab, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
-    """Every item of a table ``query`` or ``scan``, following ``LastEvaluatedKey`` to the end."""
-    call = getattr(lab.table, operation)
-    items: list[dict[str, Any]] = []
+    """Every item of a table ``query`` or ``scan``, all pages."""
     with lab.translate_errors():
-        while True:
-            page = call(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [item for page in pages_of(lab, operation, **kwargs) for item in page["Items"]]
 
 
 def _read_pages(
@@ -71,7 +94,7 @@ def _read_pages(
     max_pages: int | None,
     unfiltered: dict[str, Any] | None = None,
 ) -> ReadResult:
-    """Run a Query or Scan, following ``LastEvaluatedKey`` up to ``max_pages`` pages.
+    """Run a Query or Scan, up to ``max_pages`` pages.
 
     A page may be empty and still carry ``LastEvaluatedKey`` (AWS keys a page that stops
     exactly at ``Limit``; a filter can keep nothing of a page): the walk goes on until a page
@@ -79,17 +102,17 @@ def _read_pages(
     the response does not carry: ``unfiltered`` is the same request without the filter, and
     each page is read again with it (``Limit`` = the page's ``ScannedCount``) to price them.
     """
-    call = getattr(lab.table, operation)
     measure = getattr(lab.measuring_table(), operation) if unfiltered is not None else None
+    start: dict[str, Any] | None = None
     result = ReadResult(items=[])
     reported: list[float] = []
     page_items: list[list[dict[str, Any]]] = []
     kwargs = {**kwargs, "ReturnConsumedCapacity": "TOTAL"}
     with lab.translate_errors():
-        while True:
-            page = call(**kwargs)
+        for page in pages_of(lab, operation, **kwargs):
             result.pages += 1
-            page_items.append(_evaluated(measure, kwargs, page, unfiltered))
+            page_items.append(_evaluated(measure, start, page, unfiltered))
+            start = page.get("LastEvaluatedKey")
             result.items.extend(page["Items"])
             result.count += page["Count"]
             result.scanned_count += page.get("ScannedCount", page["Count"])
@@ -97,11 +120,8 @@ def _read_pages(
             if units is not None:
                 reported.append(units)
             result.last_evaluated_key = page.get("LastEvaluatedKey")
-            if result.last_evaluated_key is None:
-                break
             if max_pages is not None and result.pages >= max_pages:
                 break
-            kwargs["ExclusiveStartKey"] = result.last_evaluated_key
     result.reported_capacity = sum(reported) if reported else None
     # AWS rounds each page up separately.
     result.estimated_capacity = sum(read_units(items) for items in page_items)
@@ -109,7 +129,10 @@ def _read_pages(
 
 
 def _evaluated(
-    measure: Any, kwargs: dict[str, Any], page: dict[str, Any], unfiltered: dict[str, Any] | None
+    measure: Any,
+    start: dict[str, Any] | None,
+    page: dict[str, Any],
+    unfiltered: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
     """The items a page evaluated: its items, or, for a filtered page, the same page read
     again without the filter through the Lab's measuring client (not a lesson request)."""
@@ -119,8 +142,8 @@ def _evaluated(
     if not scanned:
         return []
     again = {**unfiltered, "Limit": scanned}
-    if "ExclusiveStartKey" in kwargs:
-        again["ExclusiveStartKey"] = kwargs["ExclusiveStartKey"]
+    if start is not None:
+        again["ExclusiveStartKey"] = start
     return list(measure(**again)["Items"])
 
 
