@@ -66,15 +66,20 @@ print(format_read_summary(result, engine_is_aws=lab.is_aws))
 
 # %% [markdown]
 # The items as **item collections**: one band per partition key, in sort-key order. We show
-# the first three of each collection; the counts are of the whole collection.
+# the first three items of each collection.
 
 # %%
 preview = []
 for pk in sorted({item["pk"] for item in result.items}):
-    collection = [item for item in result.items if item["pk"] == pk]
-    preview += collection[:3]
-    print(f"{pk}: {len(collection)} items")
+    preview += [item for item in result.items if item["pk"] == pk][:3]
 show_collections(preview, ("sk", "user_handle", "message"), width=44)
+
+# %% [markdown]
+# The whole result as a pandas `DataFrame` (`result.to_frame()`), for your own counting,
+# sorting or plotting. Items per partition:
+
+# %%
+result.to_frame().groupby("pk").size().rename("items")
 
 # %% [markdown]
 # What the whole scan would cost on AWS, from the item sizes:
