@@ -31,7 +31,7 @@
 #
 # | pattern | what the app does | DynamoDB requests |
 # |---|---|---|
-# | A | list a conversation's newest 20 messages | a `Query` on the GSI (is the caller in it?), then a `Query` on `MSG#<group>` |
+# | A | list a conversation's newest 20 messages | a `Query` on the GSI (is the caller in it? if it says no, a consistent `Query` of the caller's inbox confirms), then a `Query` on `MSG#<group>` |
 # | B | list a user's conversations | one `Query` on `GRP#<user>` |
 # | C | send a message | a `Query` on the GSI (membership), then one `PutItem` |
 # | D | start a conversation | a `Query` of the sender's inbox (do they already share one?), then one `TransactWriteItems` of three puts |
