@@ -55,6 +55,7 @@ now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real t
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, model
@@ -96,7 +97,7 @@ lab = Lab.open(engine, table_name=table_name, now=now)
 print("engine:", lab.describe_engine())
 print("table: ", lab.settings.table_name)
 print("clock: ", lab.clock)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
 
 # %% [markdown]
 # One item of each kind, read by key: andrewbrown's inbox line for the seed conversation,

@@ -32,6 +32,7 @@ now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real t
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, model
@@ -51,7 +52,7 @@ print("messages per BatchWriteItem:", BATCH_SIZE)
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
 if reset:
-    drop(lab, yes=True)
+    drop(lab, yes=yes)
 print(schema_load(lab))
 
 # %% [markdown]
@@ -63,7 +64,7 @@ print(schema_load(lab))
 
 # %%
 with recording(lab, ["BatchWriteItem", "TransactWriteItems"]) as calls:
-    first = seed(lab, messages=messages)
+    first = seed(lab, messages=messages, yes=yes)
 print(first)
 operations = [c.operation for c in calls]
 print("BatchWriteItem requests (messages):  ", operations.count("BatchWriteItem"))
@@ -83,7 +84,7 @@ show(rows, ("handle", "display_name", "uuid", "synced with Cognito"))
 # The second run must write nothing: same users, same message ids, same times.
 
 # %%
-second = seed(lab, messages=messages)
+second = seed(lab, messages=messages, yes=yes)
 print(second)
 
 # %% [markdown]

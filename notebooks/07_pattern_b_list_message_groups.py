@@ -26,10 +26,11 @@ now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real t
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.app.patterns import caller_for_handle, create_message_group, list_message_groups
+from cruddur_lab.app.patterns import create_message_group, list_message_groups, provision_caller
 from cruddur_lab.clock import Clock, parse_timestamp
 from cruddur_lab.engine.trace import recording
 from cruddur_lab.notebook.display import format_requests, show
@@ -43,8 +44,8 @@ print("inbox partition:", model.group_pk("<user uuid>"))
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
-andrew = caller_for_handle(lab, "andrewbrown")
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
+andrew = provision_caller(lab, "andrewbrown")
 
 # %% [markdown]
 # A second conversation, with delenn, whose last message was sent on New Year's Eve, 23:58,
@@ -150,7 +151,7 @@ print("checks passed")
 #
 # <details><summary>Solutions</summary>
 #
-# 1. `list_message_groups(lab, caller_for_handle(lab, "bayko"))`: only andrewbrown. Each
+# 1. `list_message_groups(lab, provision_caller(lab, "bayko"))`: only andrewbrown. Each
 #    conversation has one group row per participant, in each participant's own partition.
 # 2. A way to find conversations by the other person's handle; the app never asks that, it
 #    only reads "my inbox" and "this conversation".

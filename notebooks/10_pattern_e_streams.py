@@ -57,10 +57,11 @@ now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real t
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.app.patterns import caller_for_handle, create_message
+from cruddur_lab.app.patterns import create_message, provision_caller
 from cruddur_lab.app.streams import StreamProcessor, group_row_problems
 from cruddur_lab.capacity import total_cost
 from cruddur_lab.engine.trace import recording
@@ -81,9 +82,9 @@ print("stream view type:", model.STREAM_VIEW_TYPE, "| rows found through:", mode
 # %%
 lab = Lab.open(engine, table_name=f"{table_name}-pattern-e", now=now)
 print("table:", lab.settings.table_name)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
-andrew = caller_for_handle(lab, "andrewbrown")
-bayko = caller_for_handle(lab, "bayko")
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
+andrew = provision_caller(lab, "andrewbrown")
+bayko = provision_caller(lab, "bayko")
 processor = StreamProcessor(lab)
 print(processor.process_pending())
 

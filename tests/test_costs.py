@@ -119,3 +119,11 @@ def test_the_safe_handler_costs_twice_the_bootcamps_and_sparseness_saves_an_inde
     assert costs["E"].cost.wcu == 2 * bootcamp.wcu
     assert trade["C-not-sparse"].cost.index_wcu == 1.0
     assert costs["C"].cost.index_wcu == 0.0
+
+
+def test_patterns_are_measured_after_the_data_even_when_the_clock_is_behind_it(seeded_lab):
+    from cruddur_lab.clock import Clock
+
+    seeded_lab.clock = Clock.pinned("2020-01-01T00:00:00+00:00")  # the data is years ahead
+    seeded_lab.settings = seeded_lab.settings.with_(now="2020-01-01T00:00:00+00:00")
+    assert measure_patterns(seeded_lab)["E"].cost.wcu == 8.0  # both rows still move forward

@@ -17,7 +17,7 @@ from boto3.dynamodb.conditions import Key
 from boto3.dynamodb.types import TypeSerializer
 from botocore.stub import Stubber
 
-from cruddur_lab.app.patterns import caller_for_handle, list_messages, walk_message_pages
+from cruddur_lab.app.patterns import list_messages, provision_caller, walk_message_pages
 from cruddur_lab.app.validation import encode_page_token
 from cruddur_lab.model import GSI_NAME, PAGE_SIZE, SEED_GROUP_UUID, SEED_MESSAGES, message_pk
 from cruddur_lab.notebook.display import describe_page
@@ -56,7 +56,7 @@ def aws_pages(newest_first: list[dict], *, empty_page_has_key: bool) -> list[dic
 
 @pytest.fixture
 def seeded(seeded_lab):
-    caller = caller_for_handle(seeded_lab, "andrewbrown")
+    caller = provision_caller(seeded_lab, "andrewbrown")
     newest_first = seeded_lab.table.query(
         KeyConditionExpression=Key("pk").eq(message_pk(SEED_GROUP_UUID)), ScanIndexForward=False
     )["Items"]

@@ -11,7 +11,7 @@ import contextlib
 import math
 
 from cruddur_lab import model
-from cruddur_lab.app.patterns import caller_for_handle, create_message, create_message_group
+from cruddur_lab.app.patterns import create_message, create_message_group, provision_caller
 from cruddur_lab.app.streams import StreamProcessor
 from cruddur_lab.capacity import item_size, wire_item
 from cruddur_lab.engine.trace import format_priced_calls, recording
@@ -51,7 +51,7 @@ def test_the_engines_figure_is_kept_and_flagged_synthetic_on_moto(seeded_lab):
 
 
 def test_the_recorder_asks_for_a_figure_and_says_it_added_the_parameter(seeded_lab):
-    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    andrew = provision_caller(seeded_lab, "andrewbrown")
     with recording(seeded_lab, ["PutItem"]) as calls:
         create_message(seeded_lab, andrew, model.SEED_GROUP_UUID, "hello")
     (call,) = calls
@@ -63,7 +63,7 @@ def test_the_recorder_asks_for_a_figure_and_says_it_added_the_parameter(seeded_l
 
 
 def test_pricing_changes_neither_the_table_nor_the_request_list(seeded_lab, services):
-    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    andrew = provision_caller(seeded_lab, "andrewbrown")
     with recording(seeded_lab, price=False) as plain:
         create_message_group(seeded_lab, andrew, "londo", "first")
     state = sort_items(read_all(seeded_lab, "scan"))
@@ -76,7 +76,7 @@ def test_pricing_changes_neither_the_table_nor_the_request_list(seeded_lab, serv
 
 
 def test_pattern_d_prices_its_index_writes(seeded_lab):
-    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    andrew = provision_caller(seeded_lab, "andrewbrown")
     with recording(seeded_lab, ["TransactWriteItems"]) as calls:
         create_message_group(seeded_lab, andrew, "londo", "Ambassador, a word?")
     cost = calls[0].cost
@@ -86,7 +86,7 @@ def test_pattern_d_prices_its_index_writes(seeded_lab):
 
 
 def test_a_stream_move_is_priced_with_the_old_image_read_before_it(seeded_lab):
-    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    andrew = provision_caller(seeded_lab, "andrewbrown")
     processor = StreamProcessor(seeded_lab)
     processor.process_pending()
     rows_before = {
@@ -116,3 +116,47 @@ def test_a_failed_conditional_put_is_recorded_and_priced(seeded_lab):
     (call,) = calls
     assert call.error == "ConditionalCheckFailedException"
     assert call.cost.wcu == 1.0 and call.cost.index_wcu == 0.0
+
+
+def test_an_update_is_priced_from_the_item_before_and_after_it(seeded_lab):
+    row = next(
+        r for r in read_all(seeded_lab, "scan") if r.get(model.GSI_PARTITION_KEY)
+    )  # a group row, in the index
+    key = {"pk": row["pk"], "sk": row["sk"]}
+    with recording(seeded_lab, ["UpdateItem"]) as calls:
+        seeded_lab.table.update_item(
+            Key=key, UpdateExpression="SET message = :m", ExpressionAttributeValues={":m": "x"}
+        )
+        seeded_lab.table.update_item(Key=key, UpdateExpression="REMOVE message_group_uuid")
+    projected, leaving = (call.cost for call in calls)
+    assert (projected.wcu, projected.index_wcu) == (1.0, 1.0)  # projected attribute changed
+    assert "index message-group-sk-index: update" in "\n".join(projected.steps)
+    assert (leaving.wcu, leaving.index_wcu) == (1.0, 1.0)  # left the index: one delete
+    assert "index message-group-sk-index: delete" in "\n".join(leaving.steps)
+
+
+def test_the_difference_is_only_given_against_aws():
+    from cruddur_lab.capacity import Cost
+    from cruddur_lab.engine.trace import Call, format_reported
+
+    priced = Cost(rcu=1.0)
+    on_aws = Call("Query", {}, engine="aws", cost=priced, reported_units=1.5)
+    on_moto = Call("Query", {}, engine="embedded", cost=priced, reported_units=1.0)
+    assert on_aws.difference == 0.5
+    assert on_moto.difference is None
+    assert format_reported(on_aws) == (
+        "reported by AWS: CapacityUnits 1.5 (reported minus estimated: +0.5)"
+    )
+
+
+def test_a_get_item_is_charged_its_whole_item_whatever_the_projection(seeded_lab):
+    row = read_all(seeded_lab, "scan")[0]
+    with recording(seeded_lab, ["GetItem"]) as calls:
+        seeded_lab.table.get_item(
+            Key={"pk": row["pk"], "sk": row["sk"]}, ProjectionExpression="pk", ConsistentRead=True
+        )
+        seeded_lab.table.get_item(Key={"pk": "MSG#none", "sk": "none"})
+    projected, missing = calls
+    assert projected.item_sizes == (item_size(row),)
+    assert projected.cost.rcu == 1.0
+    assert missing.cost.rcu == 0.5  # nothing there: still the (eventual) minimum

@@ -29,6 +29,15 @@ if TYPE_CHECKING:
     from cruddur_lab.engine.trace import Call
 
 
+def require_scratch_engine(lab: Lab) -> None:
+    """Refuse AWS before anything is sent: scratch tables are only made off AWS."""
+    if lab.is_aws:
+        raise ConfigError(
+            "measuring the write patterns needs a scratch copy of the table, which is never "
+            "created on AWS: run this on the embedded engine (the estimate follows AWS's rules)"
+        )
+
+
 @contextlib.contextmanager
 def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> Iterator[Lab]:
     """A Lab on a new table with the model's schema (and, with ``copy``, the current items).
@@ -37,14 +46,11 @@ def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> 
     processor started on the scratch table afterwards sees only what comes next.
     """
     from cruddur_lab.engine.lab import Lab
+    from cruddur_lab.scripts.lesson_data import move_clock_past_data
     from cruddur_lab.scripts.reads import read_all
     from cruddur_lab.scripts.seed import batch_write
 
-    if lab.is_aws:
-        raise ConfigError(
-            "measuring the write patterns needs a scratch copy of the table, which is never "
-            "created on AWS: run this on the embedded engine (the estimate follows AWS's rules)"
-        )
+    require_scratch_engine(lab)
     # Unique, so notebooks running side by side on one engine never share a scratch table.
     name = f"{lab.settings.table_name}-scratch-{uuid.uuid4().hex[:12]}"
     scratch = Lab(lab.settings.with_(table_name=name))
@@ -58,6 +64,9 @@ def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> 
     try:
         if items:
             batch_write(scratch, items)
+            if scratch.clock.is_pinned:
+                # Writes must come after the copied data, or Pattern E has nothing to move.
+                move_clock_past_data(scratch)
         if drain_stream:
             from cruddur_lab.app.streams import StreamProcessor
 
