@@ -68,7 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra-users", type=int, default=0, help="add users with no Postgres row")
     p = add("up", "run the embedded services in the foreground for other programs to share")
     p.add_argument("--port", type=int, default=8000, help="DynamoDB/Cognito port (8000)")
+    p.add_argument(
+        "--pg-port",
+        type=int,
+        default=None,
+        help="Postgres TCP port on 127.0.0.1 (5432, or a free one when 5432 is taken)",
+    )
+    p.add_argument("--name", default=None, help="name of this up, to run several (its --port)")
     p.add_argument("--seed", action="store_true", help="schema-load, seed and cognito seed first")
+    p.add_argument("--print-env", action="store_true", help="stdout gets only the export lines")
+    add("env", 'print the running up\'s export lines: eval "$(cruddur-lab env)"')
     p = add("lab", "JupyterLab on the notebooks, every kernel on one shared engine")
     p.add_argument("--port", type=int, default=0, help="JupyterLab port (default: a free one)")
     p.add_argument("--notebooks", default=None, help="notebooks folder (./notebooks)")
@@ -93,7 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
     p = add("streams", "Pattern E: apply the table's stream to its group rows, as the Lambda does")
-    p.add_argument("action", choices=("process",), help="process: read every pending record once")
+    p.add_argument(
+        "action",
+        choices=("process", "status"),
+        help="process: read every pending record once; status: stream, shards, checkpoints, "
+        "lag, last error",
+    )
     p.add_argument("--batch-size", type=int, default=100, help="records per handler event (100)")
     return parser
 
@@ -372,6 +386,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     return serve(args, out)
 
 
+@command("env")
+def cmd_env(args: argparse.Namespace) -> int:
+    from cruddur_lab.cli.up import print_env
+
+    return print_env(args, out)
+
+
 @command("lab")
 def cmd_lab(args: argparse.Namespace) -> int:
     from cruddur_lab.notebook.lab_server import serve
@@ -385,6 +406,12 @@ def cmd_streams(args: argparse.Namespace) -> None:
 
     batch_size = _positive(args.batch_size, "--batch-size")
     with open_lab(args) as lab:
+        if args.action == "status":
+            from cruddur_lab.app.stream_status import stream_status
+            from cruddur_lab.notebook.display import format_mapping
+
+            out(format_mapping(stream_status(lab)))
+            return
         # From the stream's oldest record: replaying what was applied already changes nothing.
         out(str(StreamProcessor(lab, batch_size=batch_size).process_pending()))
 
@@ -415,7 +442,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         getattr(args, "engine", None),
         **{
             key: getattr(args, key)
-            for key in ("endpoint_url", "connection_url", "table_name", "region", "profile")
+            for key in ("endpoint_url", "connection_url", "table_name", "region", "profile", "up")
             if hasattr(args, key)
         },
     )
