@@ -209,3 +209,41 @@ def test_up_refuses_to_run_beside_a_foreign_endpoint(tmp_path):
         "cruddur-lab: error: `up` starts its own services, but AWS_ENDPOINT_URL points at "
         "http://127.0.0.1:9: unset AWS_ENDPOINT_URL first\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "line"),
+    [
+        (
+            ["up", "--pg-port", "70000"],
+            2,
+            "--pg-port must be between 1 and 65535, got 70000",
+        ),
+        (["list-tables", "--up", "nosuch"], 2, None),
+    ],
+)
+def test_bad_up_options_are_one_line(private_tmp, argv, code, line):
+    env = clean_env(private_tmp)
+    done = cli(env, *argv, *(["--port", str(free_port())] if argv[0] == "up" else []))
+    assert (done.returncode, done.stdout) == (code, "")
+    expected = line or (
+        "no running `up` is named or listens on 'nosuch' (running: none): fix --up / "
+        "CRUDDUR_LAB_UP, or start it with `cruddur-lab up --name nosuch`"
+    )
+    assert done.stderr == f"cruddur-lab: error: {expected}\n"
+    assert not list(private_tmp.glob("cruddur-lab-pg-*")), "nothing half-started is left"
+
+
+def test_a_busy_pg_port_is_one_line(private_tmp):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = cli(clean_env(private_tmp), "up", "--port", str(free_port()), "--pg-port", str(port))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"cruddur-lab: error: cannot serve Postgres on 127.0.0.1:{port} (the port is in use): "
+        "choose another --pg-port or stop what uses it\n"
+    )
+    assert not list(private_tmp.glob("cruddur-lab-pg-*"))
+    assert not (private_tmp / "up.json").exists()

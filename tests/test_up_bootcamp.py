@@ -12,6 +12,7 @@ runs in a subprocess whose environment holds only the printed exports, the bootc
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -239,6 +240,22 @@ def test_the_bootcamps_scripts_run_unchanged_against_up(private_tmp):
         while inbox_lines() != {(reply["sk"], "moved by Pattern E")}:
             assert time.monotonic() - put_at < 2.0, inbox_lines()
             time.sleep(0.05)
+
+        status = cli(env, "streams", "status")
+        assert status.returncode == 0, status.stderr
+        shown = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in status.stdout.splitlines())
+        assert shown["table"] == "cruddur-messages"
+        assert shown["stream"].startswith(
+            "arn:aws:dynamodb:us-east-1:123456789012:table/cruddur-messages/stream/"
+        )
+        assert shown["shards"] == "1"
+        assert shown["shard 1"].endswith("; 0 record(s) waiting")
+        assert (shown["failed batches"], shown["last error"]) == ("0", "none")
+        endpoint = client_env["AWS_ENDPOINT_URL"]
+        port = endpoint.rsplit(":", 1)[1]
+        assert shown["processor"] == (
+            f"in `up` '{port}' ({endpoint}, table cruddur-messages): running"
+        )
     finally:
         code, stderr = up.stop()
     assert code == 0, stderr

@@ -57,13 +57,13 @@ def stream_status(lab: Any) -> dict[str, Any]:
         checkpoints = (published or {}).get("checkpoints") or {}
         shards = _shards(lab, arn)
         shown["shards"] = len(shards)
-        for shard in shards:
+        for number, shard in enumerate(shards, start=1):
             checkpoint = checkpoints.get(shard)
             pending, oldest = _pending(lab, arn, shard, checkpoint)
             lag = f"{pending}{'+' if pending >= LAG_LIMIT else ''} record(s) waiting"
             if oldest is not None:
                 lag += f", oldest {oldest:.0f} s old"
-            shown[f"shard {shard}"] = f"checkpoint {checkpoint or '(none)'}; {lag}"
+            shown[f"shard {number}"] = f"{shard}: checkpoint {checkpoint or '(none)'}; {lag}"
     if published is None:
         shown["processor"] = (
             "none publishes here: `cruddur-lab up` runs one; `cruddur-lab streams process` "
