@@ -1,4 +1,4 @@
-"""``cruddur-lab streams status``: is Pattern E keeping up, and if not, why?
+"""``cruddur-lab streams status`` and ``group_row_problems``: is Pattern E keeping up?
 
 Read from two places: the table and its stream (does the stream exist, which shards, how
 many records wait behind each checkpoint), and what the background processor of a running
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cruddur_lab.errors import CruddurLabError
+from cruddur_lab.scripts.reads import read_all
 
 #: Lag is counted up to this many records per shard (enough to say "far behind").
 LAG_LIMIT = 1000
@@ -34,8 +35,6 @@ def published_status(lab: Any) -> dict[str, Any] | None:
 
 def stream_status(lab: Any) -> dict[str, Any]:
     """Table, stream, shards, checkpoints, lag, processor state and last error, in order."""
-    from cruddur_lab.app.streams import enable_stream_command
-
     name = lab.settings.table_name
     published = published_status(lab)
     shown: dict[str, Any] = {"table": name}
@@ -114,3 +113,58 @@ def _pending(lab: Any, arn: str, shard: str, checkpoint: str | None) -> tuple[in
             count += len(records)
             iterator = page.get("NextShardIterator")
     return count, oldest
+
+
+def enable_stream_command(lab: Any) -> str:
+    """The one command that turns the table's stream on, for this engine, as the bootcamp
+    did by hand (its schema-load created the table without one)."""
+    settings = lab.settings
+    where = f" --endpoint-url {settings.endpoint_url}" if settings.endpoint_url else ""
+    return (
+        f"aws dynamodb update-table --table-name {settings.table_name} --stream-specification "
+        f"StreamEnabled=true,StreamViewType=NEW_IMAGE{where} --region {settings.region}"
+    )
+
+
+def group_row_problems(lab: Any) -> list[str]:
+    """Check Pattern E's promise over the whole table; an empty list means it holds.
+
+    Every conversation with messages has exactly two group rows (two different owners), and
+    each shows the newest message (greatest ``sk``: unique within a conversation, it is the
+    message row's key): its ``sk`` and text, with exactly the model's group-row attributes.
+    Scans the table: for notebooks and tests.
+    """
+    from cruddur_lab.model import GROUP_ATTRIBUTES, GSI_PARTITION_KEY, is_group_key, parse_pk
+
+    newest: dict[str, dict[str, Any]] = {}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for item in read_all(lab, "scan", ConsistentRead=True):
+        if is_group_key(item["pk"]):
+            rows.setdefault(item[GSI_PARTITION_KEY], []).append(item)
+            continue
+        _, group = parse_pk(item["pk"])
+        if group not in newest or item["sk"] > newest[group]["sk"]:
+            newest[group] = item
+    problems = []
+    for group in sorted(set(newest) | set(rows)):
+        group_rows = rows.get(group, [])
+        for row in sorted(group_rows, key=lambda r: r["pk"]):
+            if sorted(row) != sorted(GROUP_ATTRIBUTES):
+                problems.append(
+                    f"group {group}: {row['pk']} has attributes {sorted(row)}, expected "
+                    f"{sorted(GROUP_ATTRIBUTES)}"
+                )
+        owners = {row["pk"] for row in group_rows}
+        if len(group_rows) != 2 or len(owners) != 2:
+            problems.append(f"group {group}: {len(group_rows)} group rows, expected 2 owners")
+        message = newest.get(group)
+        if message is None:
+            problems.append(f"group {group}: group rows but no messages")
+            continue
+        for row in sorted(group_rows, key=lambda r: r["pk"]):
+            if (row["sk"], row.get("message")) != (message["sk"], message.get("message")):
+                problems.append(
+                    f"group {group}: {row['pk']} shows sk {row['sk']}, newest message is "
+                    f"{message['sk']}"
+                )
+    return problems

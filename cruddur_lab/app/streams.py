@@ -44,13 +44,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.app.deploy.handler import BatchResult, StreamHandler
+from cruddur_lab.app.stream_status import enable_stream_command, group_row_problems
 from cruddur_lab.errors import CruddurLabError, TableMissing
-from cruddur_lab.scripts.reads import read_all
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "StreamMissing",
+    "StreamProcessingError",
+    "StreamProcessor",
+    "enable_stream_command",
+    "group_row_problems",
+    "running_processor",
+]
 
 #: A handler as Lambda calls it. Returning a ``BatchResult`` (what ``StreamHandler.process``
 #: returns) adds its counts to the report; a plain Lambda response dict works too.
@@ -74,17 +83,6 @@ class StreamMissing(CruddurLabError):
     """The table exists without a stream (the bootcamp's schema-load makes it so)."""
 
     code = "stream_missing"
-
-
-def enable_stream_command(lab: Lab) -> str:
-    """The one command that turns the table's stream on, for this engine, as the bootcamp
-    did by hand (its schema-load created the table without one)."""
-    settings = lab.settings
-    where = f" --endpoint-url {settings.endpoint_url}" if settings.endpoint_url else ""
-    return (
-        f"aws dynamodb update-table --table-name {settings.table_name} --stream-specification "
-        f"StreamEnabled=true,StreamViewType=NEW_IMAGE{where} --region {settings.region}"
-    )
 
 
 @dataclass
@@ -554,47 +552,3 @@ def running_processor(lab: Lab, **options: Any):
         yield processor
     finally:
         processor.stop()
-
-
-def group_row_problems(lab: Lab) -> list[str]:
-    """Check Pattern E's promise over the whole table; an empty list means it holds.
-
-    Every conversation with messages has exactly two group rows (two different owners), and
-    each shows the newest message (greatest ``sk``: unique within a conversation, it is the
-    message row's key): its ``sk`` and text, with exactly the model's group-row attributes.
-    Scans the table: for notebooks and tests.
-    """
-    from cruddur_lab.model import GROUP_ATTRIBUTES, GSI_PARTITION_KEY, is_group_key, parse_pk
-
-    newest: dict[str, dict[str, Any]] = {}
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for item in read_all(lab, "scan", ConsistentRead=True):
-        if is_group_key(item["pk"]):
-            rows.setdefault(item[GSI_PARTITION_KEY], []).append(item)
-            continue
-        _, group = parse_pk(item["pk"])
-        if group not in newest or item["sk"] > newest[group]["sk"]:
-            newest[group] = item
-    problems = []
-    for group in sorted(set(newest) | set(rows)):
-        group_rows = rows.get(group, [])
-        for row in sorted(group_rows, key=lambda r: r["pk"]):
-            if sorted(row) != sorted(GROUP_ATTRIBUTES):
-                problems.append(
-                    f"group {group}: {row['pk']} has attributes {sorted(row)}, expected "
-                    f"{sorted(GROUP_ATTRIBUTES)}"
-                )
-        owners = {row["pk"] for row in group_rows}
-        if len(group_rows) != 2 or len(owners) != 2:
-            problems.append(f"group {group}: {len(group_rows)} group rows, expected 2 owners")
-        message = newest.get(group)
-        if message is None:
-            problems.append(f"group {group}: group rows but no messages")
-            continue
-        for row in sorted(group_rows, key=lambda r: r["pk"]):
-            if (row["sk"], row.get("message")) != (message["sk"], message.get("message")):
-                problems.append(
-                    f"group {group}: {row['pk']} shows sk {row['sk']}, newest message is "
-                    f"{message['sk']}"
-                )
-    return problems
