@@ -247,3 +247,24 @@ def test_a_busy_pg_port_is_one_line(private_tmp):
     )
     assert not list(private_tmp.glob("cruddur-lab-pg-*"))
     assert not (private_tmp / "up.json").exists()
+
+
+def test_up_print_env_keeps_stdout_to_sourceable_export_lines(private_tmp):
+    env = clean_env(private_tmp)
+    port, pg_port = free_port(), free_port()
+    up = Up(env, "--port", str(port), "--pg-port", str(pg_port), "--print-env")
+    try:
+        printed = [up.lines.get(timeout=UP_TIMEOUT) for _ in range(4)]
+    finally:
+        code, stderr = up.stop()
+    assert code == 0, stderr
+    rest = []
+    while (line := up.lines.get(timeout=UP_TIMEOUT)) is not None:
+        rest.append(line)
+    assert printed + rest == [
+        f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}",
+        f"export CONNECTION_URL=postgresql://postgres:password@127.0.0.1:{pg_port}/cruddur",
+        "export DDB_MESSAGE_TABLE=cruddur-messages",
+        "export AWS_DEFAULT_REGION=us-east-1",
+    ]
+    assert "press Ctrl-C to stop" in stderr and "cruddur-lab up: embedded" in stderr
