@@ -167,6 +167,12 @@ def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, p
         "CRUDDUR_LAB_STATE)\n"
     )
 
+    # The bootcamp's bin/db/drop: `up` keeps no session open on the seeded database.
+    with psycopg.connect(
+        exported["CONNECTION_URL"].replace("/cruddur", ""), autocommit=True
+    ) as server:
+        server.execute("DROP DATABASE cruddur")
+
     code, stderr = up.stop()
     assert code == 0, stderr
     assert up.read_until("stopping") == ["stopping: services shut down, temporary data removed"]
