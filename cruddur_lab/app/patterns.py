@@ -24,11 +24,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from cruddur_lab import model
 from cruddur_lab.app.validation import (
     MOCK_COGNITO_ID,
-    caller_for_handle,
     decode_page_token,
     encode_page_token,
+    provision_caller,
     require_group_uuid,
     require_handle,
     require_limit,
@@ -38,7 +39,6 @@ from cruddur_lab.app.validation import (
 )
 from cruddur_lab.errors import ServiceError
 from cruddur_lab.model import (
-    GSI_NAME,
     GSI_PARTITION_KEY,
     PAGE_SIZE,
     User,
@@ -55,12 +55,12 @@ __all__ = [
     "CreatedMessage",
     "GroupsPage",
     "MessagesPage",
-    "caller_for_handle",
     "create_message",
     "create_message_group",
     "is_member",
     "list_message_groups",
     "list_messages",
+    "provision_caller",
     "resolve_caller",
 ]
 
@@ -171,7 +171,8 @@ def is_member(lab: Lab, user: User, message_group_uuid: str) -> bool:
     rows = read_all(
         lab,
         "query",
-        IndexName=GSI_NAME,
+        # Read at call time, so the model stays the one place that names the index.
+        IndexName=model.GSI_NAME,
         KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid),
     )
     if any(row["pk"] == group_pk(user.uuid) for row in rows):

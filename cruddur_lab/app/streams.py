@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cruddur_lab import model
 from cruddur_lab.app.deploy.handler import BatchResult, StreamHandler
 from cruddur_lab.app.stream_status import enable_stream_command, group_row_problems
 from cruddur_lab.errors import CruddurLabError, TableMissing
@@ -166,7 +167,7 @@ class StreamProcessor:
         self.lab = lab
         self.table_name = lab.settings.table_name
         self.stream_handler = StreamHandler(
-            lab.client("dynamodb"), self.table_name, collapse=collapse
+            lab.client("dynamodb"), self.table_name, gsi_name=model.GSI_NAME, collapse=collapse
         )
         self.handler: Handler = handler or (
             lambda event, context: self.stream_handler.process(event)

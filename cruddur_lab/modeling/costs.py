@@ -1,0 +1,218 @@
+"""What each access pattern costs on AWS: per call, in throughput at 5/5, and in money.
+
+Every figure comes from requests the package really sent, recorded and priced by
+``cruddur_lab.engine.trace`` (AWS's rules in ``cruddur_lab.capacity``); nothing here is a
+constant per pattern.
+
+>>> measured = measure(lab, get_conversation, lab)     # run it, keep its priced requests
+>>> measured.cost                                      # Cost(rcu=1.0, ...)
+>>> costs = measure_patterns(lab)      # cruddur_lab.modeling.runs: every script and A-E
+>>> costs["E"].sustained()             # messages/s the bootcamp's 5/5 allowed
+>>> costs["E"].on_demand_per_million() # dollars per million messages
+
+Money. On-demand prices change; they are the one named, dated parameter
+``ON_DEMAND_PRICES`` below (the README says where they came from), never hard-coded
+elsewhere. Pass another ``RequestUnitPrices`` for another region or date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cruddur_lab import model
+from cruddur_lab.capacity import Cost, total_cost
+from cruddur_lab.engine.pricing import DATA_PLANE
+from cruddur_lab.engine.trace import Call, recording
+
+if TYPE_CHECKING:
+    from cruddur_lab.engine.lab import Lab
+
+
+@dataclass(frozen=True)
+class RequestUnitPrices:
+    """On-demand prices per million request units, as published on a date."""
+
+    region: str
+    write_per_million: float
+    read_per_million: float
+    as_of: str
+    source: str
+    currency: str = "USD"
+
+
+#: DynamoDB Standard table class, on-demand, US East (N. Virginia), as published after the
+#: price cut of 1 November 2024 (write request units halved to $0.625, reads to $0.125).
+ON_DEMAND_PRICES = RequestUnitPrices(
+    region="us-east-1",
+    write_per_million=0.625,
+    read_per_million=0.125,
+    as_of="2024-11-01",
+    source="https://aws.amazon.com/dynamodb/pricing/on-demand/",
+)
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """Provisioned units per second, table and index apart."""
+
+    table_rcu: float
+    table_wcu: float
+    index_rcu: float
+    index_wcu: float
+
+
+#: The bootcamp's PROVISIONED 5/5, on the table and on the GSI (from the model).
+BOOTCAMP_CAPACITY = Throughput(
+    table_rcu=model.BOOTCAMP_THROUGHPUT["ReadCapacityUnits"],
+    table_wcu=model.BOOTCAMP_THROUGHPUT["WriteCapacityUnits"],
+    index_rcu=model.BOOTCAMP_THROUGHPUT["ReadCapacityUnits"],
+    index_wcu=model.BOOTCAMP_THROUGHPUT["WriteCapacityUnits"],
+)
+
+
+def data_plane(calls: Sequence[Call]) -> list[Call]:
+    """The requests that read or write items (DescribeTable and friends cost nothing)."""
+    return [call for call in calls if call.operation in DATA_PLANE]
+
+
+def cost_of(calls: Sequence[Call]) -> Cost:
+    return total_cost(call.cost for call in data_plane(calls) if call.cost is not None)
+
+
+def sustained_rate(cost: Cost, capacity: Throughput = BOOTCAMP_CAPACITY) -> dict[str, float | None]:
+    """Calls per second each provisioned budget allows (None: the call uses none of it),
+    and ``limit``: the smallest of them, the rate the table really sustains."""
+    pairs = {
+        "table_reads": (cost.rcu, capacity.table_rcu),
+        "table_writes": (cost.wcu, capacity.table_wcu),
+        "index_reads": (cost.index_rcu, capacity.index_rcu),
+        "index_writes": (cost.index_wcu, capacity.index_wcu),
+    }
+    rates: dict[str, float | None] = {
+        name: (budget / units if units else None) for name, (units, budget) in pairs.items()
+    }
+    limits = [rate for rate in rates.values() if rate is not None]
+    rates["limit"] = min(limits) if limits else None
+    return rates
+
+
+def price_per_million(cost: Cost, prices: RequestUnitPrices = ON_DEMAND_PRICES) -> float:
+    """On-demand price of a million calls: request units (table and index) times prices."""
+    reads = cost.rcu + cost.index_rcu
+    writes = cost.wcu + cost.index_wcu
+    return reads * prices.read_per_million + writes * prices.write_per_million
+
+
+@dataclass
+class Measured:
+    """What a call returned, with the requests it sent (each priced)."""
+
+    result: Any
+    requests: list[Call]
+
+    @property
+    def cost(self) -> Cost:
+        return cost_of(self.requests)
+
+
+def measure(lab: Lab, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Measured:
+    """Run ``fn(*args, **kwargs)`` while recording ``lab``'s requests."""
+    with recording(lab) as calls:
+        result = fn(*args, **kwargs)
+    return Measured(result, list(calls))
+
+
+@dataclass
+class PatternCost:
+    """One script or pattern: the requests one call sent, and what they cost."""
+
+    pattern: str
+    title: str
+    requests: list[Call] = field(default_factory=list)
+    #: What one "call" is (a request to the service, or one message for Pattern E).
+    per: str = "call"
+
+    @property
+    def cost(self) -> Cost:
+        return cost_of(self.requests)
+
+    def sustained(self, capacity: Throughput = BOOTCAMP_CAPACITY) -> dict[str, float | None]:
+        return sustained_rate(self.cost, capacity)
+
+    def on_demand_per_million(self, prices: RequestUnitPrices = ON_DEMAND_PRICES) -> float:
+        return price_per_million(self.cost, prices)
+
+    def summary(self) -> dict[str, Any]:
+        cost = self.cost
+        rate = self.sustained()["limit"]
+        return {
+            "pattern": self.pattern,
+            "title": self.title,
+            "requests": len(data_plane(self.requests)),
+            "rcu": cost.rcu,
+            "wcu": cost.wcu,
+            "index_rcu": cost.index_rcu,
+            "index_wcu": cost.index_wcu,
+            "index_wcu_if_not_doubled": cost.index_wcu - cost.index_wcu_assumed,
+            "per_second_at_5_5": round(rate, 3) if rate is not None else None,
+            "usd_per_million": round(self.on_demand_per_million(), 4),
+        }
+
+
+def to_frame(costs: Sequence[PatternCost]) -> Any:
+    """A pandas DataFrame of the patterns' summaries (one row each)."""
+    import pandas as pd
+
+    return pd.DataFrame([c.summary() for c in costs]).set_index("pattern")
+
+
+def format_pattern(cost: PatternCost, *, steps: bool = True, width: int = 100) -> str:
+    """One pattern's requests, each with what it touches, the arithmetic (``steps``), the
+    estimate and the engine's own figure; then the total. Lines stay within ``width``."""
+    import textwrap
+
+    from cruddur_lab.engine.trace import format_estimate, format_reported
+    from cruddur_lab.modeling.describe import describe_request
+
+    per = "" if cost.per == "call" else f" (per {cost.per})"
+    lines = [f"{cost.title}{per}"]
+
+    def add(text: str, indent: str) -> None:
+        lines.extend(
+            textwrap.wrap(
+                text,
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent + "  ",
+                break_on_hyphens=False,
+            )
+        )
+
+    for number, call in enumerate(cost.requests, 1):
+        described = describe_request(call, templated=False)
+        where = f"index {described['index']}" if described["index"] else "table"
+        how = [described["consistency"], described["sort"]]
+        if described["page_size"]:
+            how.append(f"Limit {described['page_size']}")
+        add(f"{number}. {call.operation} on the {where} ({', '.join(h for h in how if h)})", "  ")
+        label = (
+            "writes"
+            if described["consistency"] in ("write", "transactional")
+            and (call.operation not in ("Query", "Scan", "GetItem"))
+            else "key"
+        )
+        if described["key_condition"]:
+            add(f"{label}: {described['key_condition']}", "     ")
+        if described["filter"]:
+            add(
+                f"filter: {described['filter']} (evaluated items are charged all the same)", "     "
+            )
+        if steps and call.cost is not None:
+            for step in call.cost.steps:
+                add(step.strip(), "     " + ("  " if step.startswith("  ") else ""))
+        add(format_estimate(call), "     ")
+        add(format_reported(call), "     ")
+    lines.append(f"  total: {cost.cost}")
+    return "\n".join(lines)
