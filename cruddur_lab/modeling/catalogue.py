@@ -39,7 +39,12 @@ def build_catalogue(lab: Lab) -> list[dict[str, Any]]:
     from cruddur_lab.scripts.reads import get_conversation
 
     require_scratch_engine(lab)
-    if not get_conversation(lab, limit=1).count:
+    try:
+        # An unknown group is NotFound; a group without messages reads as empty.
+        seeded = get_conversation(lab, limit=1).count > 0
+    except NotFound:
+        seeded = False
+    if not seeded:
         raise NotFound(
             f"table {lab.settings.table_name!r} has no seed conversation to measure the "
             "patterns on: run `cruddur-lab seed` first"
