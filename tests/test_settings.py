@@ -177,3 +177,14 @@ def test_a_bad_clock_setting_is_refused_while_resolving():
     with pytest.raises(ConfigError, match=r"now='soon' is not an ISO-8601 time"):
         resolve(environ={"CRUDDUR_NOW": "soon"})
     assert resolve(now="real", environ={}).now == "real"
+
+
+def test_up_on_another_engine_is_refused_not_ignored():
+    with pytest.raises(ConfigError) as caught:
+        resolve("aws", up="lab1", environ={})
+    assert str(caught.value) == (
+        "--up 'lab1' is only used by engine embedded (it picks a running `cruddur-lab up`): "
+        "drop it, or drop --engine aws and AWS_ENDPOINT_URL"
+    )
+    # The variable may be set for a whole shell; only the option is refused.
+    assert resolve("aws", environ={"CRUDDUR_LAB_UP": "lab1"}).up == "lab1"

@@ -121,6 +121,12 @@ def resolve(
         raise ConfigError(
             f"--profile {profile!r} is only used by engine aws: drop it, or add --engine aws"
         )
+    if up and chosen != "embedded":
+        # Only the embedded engine attaches to a running `up`.
+        raise ConfigError(
+            f"--up {up!r} is only used by engine embedded (it picks a running `cruddur-lab "
+            f"up`): drop it, or drop --engine {chosen} and AWS_ENDPOINT_URL"
+        )
     return Settings(
         engine=chosen,
         endpoint_url=endpoint,
