@@ -532,6 +532,7 @@ ENGINE_OPTIONS = {
     "region": "--region",
     "profile": "--profile",
     "now": "--now",
+    "up": "--up",
 }
 #: Commands that use only some engine options, and why the others do not apply. Every other
 #: command opens a Lab with all of them (``open_lab``) or passes them all on (``run``).
@@ -541,13 +542,14 @@ PARTIAL_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
         "it always runs the notebooks on a private embedded engine, as CI does; use "
         "`cruddur-lab run` to run them on another engine",
     ),
-    "lab": (
-        frozenset({"engine", "endpoint_url", "connection_url", "region", "profile"}),
-        "each notebook takes its table and clock from its parameters cell",
-    ),
     "up": (
         frozenset({"engine", "connection_url", "table_name", "region", "now"}),
-        "it serves the embedded engine, which never uses an AWS profile",
+        "it starts its own embedded services: AWS profiles are for engine aws, and --up picks "
+        "a running up (name this one with --name)",
+    ),
+    "env": (
+        frozenset({"up"}),
+        "it prints the exports of a running up, as that up was started",
     ),
 }
 
