@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 
+import psutil
 import pytest
 from lab_support import clean_environment, free_port, run_cli
 
@@ -35,6 +36,7 @@ def cli(lab, services, monkeypatch, capsys):
         json.dump(
             {
                 "pid": os.getpid(),
+                "started": psutil.Process().create_time(),
                 "endpoint_url": services.endpoint_url,
                 "connection_url": services.connection_url,
             },

@@ -67,7 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra-users", type=int, default=0, help="add users with no Postgres row")
     p = add("up", "run the embedded services in the foreground for other programs to share")
     p.add_argument("--port", type=int, default=8000, help="DynamoDB/Cognito port (8000)")
+    p.add_argument(
+        "--pg-port",
+        type=int,
+        default=None,
+        help="Postgres TCP port on 127.0.0.1 (5432, or a free one when 5432 is taken)",
+    )
+    p.add_argument("--name", default=None, help="name of this up, to run several (its --port)")
     p.add_argument("--seed", action="store_true", help="schema-load, seed and cognito seed first")
+    p.add_argument("--print-env", action="store_true", help="stdout gets only the export lines")
+    add("env", 'print the running up\'s export lines: eval "$(cruddur-lab env)"')
     p = add("lab", "JupyterLab on the notebooks, every kernel on one shared engine")
     p.add_argument("--port", type=int, default=0, help="JupyterLab port (default: a free one)")
     p.add_argument("--notebooks", default=None, help="notebooks folder (./notebooks)")
@@ -98,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
     p.add_argument("--yes", action="store_true", help="confirm writing to real AWS (engine aws)")
     p = add("streams", "Pattern E: apply the table's stream to its group rows, as the Lambda does")
-    p.add_argument("action", choices=("process",), help="process: read every pending record once")
+    p.add_argument(
+        "action",
+        choices=("process", "status"),
+        help="process: read every pending record once; status: stream, shards, checkpoints, "
+        "lag, last error",
+    )
     p.add_argument("--batch-size", type=int, default=100, help="records per handler event (100)")
     p = add("catalogue", "every access pattern: requests, keys, index and estimated cost a call")
     shape = p.add_mutually_exclusive_group()
@@ -379,6 +393,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     return serve(args, out)
 
 
+@command("env")
+def cmd_env(args: argparse.Namespace) -> int:
+    from cruddur_lab.cli.up import print_env
+
+    return print_env(args, out)
+
+
 @command("lab")
 def cmd_lab(args: argparse.Namespace) -> int:
     from cruddur_lab.notebook.lab_server import serve
@@ -393,6 +414,12 @@ def cmd_streams(args: argparse.Namespace) -> None:
 
     batch_size = _positive(args.batch_size, "--batch-size")
     with open_lab(args) as lab:
+        if args.action == "status":
+            from cruddur_lab.app.stream_status import stream_status
+            from cruddur_lab.notebook.display import format_mapping
+
+            out(format_mapping(stream_status(lab)))
+            return
         require_table(lab)  # a table that differs from the model is one line, not a half-move
         # From the stream's oldest record: replaying what was applied already changes nothing.
         out(str(StreamProcessor(lab, batch_size=batch_size).process_pending()))
@@ -427,7 +454,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         getattr(args, "engine", None),
         **{
             key: getattr(args, key)
-            for key in ("endpoint_url", "connection_url", "table_name", "region", "profile")
+            for key in ("endpoint_url", "connection_url", "table_name", "region", "profile", "up")
             if hasattr(args, key)
         },
     )
@@ -511,6 +538,7 @@ ENGINE_OPTIONS = {
     "region": "--region",
     "profile": "--profile",
     "now": "--now",
+    "up": "--up",
 }
 #: Commands that use only some engine options, and why the others do not apply. Every other
 #: command opens a Lab with all of them (``open_lab``) or passes them all on (``run``).
@@ -520,13 +548,14 @@ PARTIAL_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
         "it always runs the notebooks on a private embedded engine, as CI does; use "
         "`cruddur-lab run` to run them on another engine",
     ),
-    "lab": (
-        frozenset({"engine", "endpoint_url", "connection_url", "region", "profile"}),
-        "each notebook takes its table and clock from its parameters cell",
-    ),
     "up": (
         frozenset({"engine", "connection_url", "table_name", "region", "now"}),
-        "it serves the embedded engine, which never uses an AWS profile",
+        "it starts its own embedded services: AWS profiles are for engine aws, and --up picks "
+        "a running up (name this one with --name)",
+    ),
+    "env": (
+        frozenset({"up"}),
+        "it prints the exports of a running up, as that up was started",
     ),
 }
 
