@@ -56,10 +56,11 @@ def read_all(lab: Lab, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _read_pages(
-    lab: Lab, operation: str, kwargs: dict[str, Any], max_pages: int | None
+def read_pages(
+    lab: Lab, operation: str, kwargs: dict[str, Any], max_pages: int | None = None
 ) -> ReadResult:
-    """Run a Query or Scan, following ``LastEvaluatedKey`` up to ``max_pages`` pages."""
+    """Run a Query or Scan (of the table, or of an index with ``IndexName``), following
+    ``LastEvaluatedKey`` up to ``max_pages`` pages, with Count, ScannedCount and capacity."""
     call = getattr(lab.table, operation)
     result = ReadResult(items=[])
     reported: list[float] = []
@@ -96,7 +97,7 @@ def sort_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def scan(lab: Lab) -> ReadResult:
     """Every item of the table, all pages (past 1 MB), sorted by pk then sk."""
     require_table(lab)
-    result = _read_pages(lab, "scan", {}, max_pages=None)
+    result = read_pages(lab, "scan", {}, max_pages=None)
     result.items = sort_items(result.items)
     return result
 
@@ -114,7 +115,7 @@ def get_conversation(
     if pages < 0:
         raise InvalidArgument(f"pages must be 0 (all) or more, got {pages}")
     require_table(lab)
-    result = _read_pages(
+    result = read_pages(
         lab,
         "query",
         {
@@ -142,6 +143,6 @@ def list_conversations(
     }
     if limit:
         kwargs["Limit"] = limit
-    result = _read_pages(lab, "query", kwargs, max_pages=pages or None)
+    result = read_pages(lab, "query", kwargs, max_pages=pages or None)
     result.extra["user"] = user
     return result
