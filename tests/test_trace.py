@@ -1,0 +1,118 @@
+"""The request recorder: wire form, an AWS estimate beside the engine's figure, and no
+side effects (the estimate's own reads change neither the table nor the request list).
+
+Rules: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html
+and https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+from cruddur_lab import model
+from cruddur_lab.app.patterns import caller_for_handle, create_message, create_message_group
+from cruddur_lab.app.streams import StreamProcessor
+from cruddur_lab.capacity import item_size, wire_item
+from cruddur_lab.engine.trace import format_priced_calls, recording
+from cruddur_lab.scripts.reads import get_conversation, read_all, sort_items
+
+
+def test_a_recorded_query_keeps_its_wire_form(seeded_lab):
+    with recording(seeded_lab, ["Query"]) as calls:
+        get_conversation(seeded_lab)
+    (call,) = calls
+    assert call.wire["TableName"] == seeded_lab.settings.table_name
+    assert call.wire["ExpressionAttributeValues"] == {
+        ":pk": {"S": model.message_pk(model.SEED_GROUP_UUID)}
+    }
+    assert call.wire["ReturnConsumedCapacity"] == "TOTAL"  # reads.py asked; kept as sent
+    assert call.added == ()
+    assert call.params["ExpressionAttributeValues"][":pk"].startswith("MSG#")
+
+
+def test_get_conversation_is_priced_from_the_sizes_of_the_items_read(seeded_lab):
+    with recording(seeded_lab, ["Query"]) as calls:
+        result = get_conversation(seeded_lab)
+    expected = math.ceil(sum(item_size(i) for i in result.items) / 4096) / 2
+    assert calls[0].cost.rcu == expected
+    assert calls[0].item_sizes == tuple(item_size(i) for i in reversed(result.items))
+
+
+def test_the_engines_figure_is_kept_and_flagged_synthetic_on_moto(seeded_lab):
+    with recording(seeded_lab, ["Query"]) as calls:
+        get_conversation(seeded_lab)
+    assert calls[0].reported_units is not None
+    assert calls[0].reported_synthetic is True
+    assert calls[0].difference is None  # only computed against real AWS
+    text = format_priced_calls(calls)
+    assert "estimated on AWS: 1 RCU" in text
+    assert "reported by moto (synthetic, not what AWS charges)" in text
+
+
+def test_the_recorder_asks_for_a_figure_and_says_it_added_the_parameter(seeded_lab):
+    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    with recording(seeded_lab, ["PutItem"]) as calls:
+        create_message(seeded_lab, andrew, model.SEED_GROUP_UUID, "hello")
+    (call,) = calls
+    assert call.added == ("ReturnConsumedCapacity",)
+    assert call.wire["ReturnConsumedCapacity"] == "INDEXES"
+    assert "ReturnConsumedCapacity" not in call.params  # what the package itself sent
+    # a message row is never in the sparse index: one table write, no index write
+    assert (call.cost.wcu, call.cost.index_wcu) == (1.0, 0.0)
+
+
+def test_pricing_changes_neither_the_table_nor_the_request_list(seeded_lab, services):
+    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    with recording(seeded_lab, price=False) as plain:
+        create_message_group(seeded_lab, andrew, "londo", "first")
+    state = sort_items(read_all(seeded_lab, "scan"))
+    with recording(seeded_lab) as priced:
+        create_message_group(seeded_lab, andrew, "delenn", "first")
+    assert [c.operation for c in priced] == [c.operation for c in plain]
+    assert all(c.cost is None for c in plain)
+    new = [i for i in sort_items(read_all(seeded_lab, "scan")) if i not in state]
+    assert len(new) == 3  # exactly the transaction's three items, nothing else
+
+
+def test_pattern_d_prices_its_index_writes(seeded_lab):
+    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    with recording(seeded_lab, ["TransactWriteItems"]) as calls:
+        create_message_group(seeded_lab, andrew, "londo", "Ambassador, a word?")
+    cost = calls[0].cost
+    assert cost.wcu == 6.0  # three puts under 1 KB, doubled
+    assert cost.index_wcu == 4.0  # two group rows enter the index (doubled: the guide is silent)
+    assert cost.index_wcu - cost.index_wcu_assumed == 2.0
+
+
+def test_a_stream_move_is_priced_with_the_old_image_read_before_it(seeded_lab):
+    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    processor = StreamProcessor(seeded_lab)
+    processor.process_pending()
+    rows_before = {
+        r["pk"]: r
+        for r in read_all(seeded_lab, "scan")
+        if r.get(model.GSI_PARTITION_KEY) == model.SEED_GROUP_UUID
+    }
+    create_message(seeded_lab, andrew, model.SEED_GROUP_UUID, "moving on")
+    with recording(seeded_lab, ["TransactWriteItems"]) as moves:
+        processor.process_pending()
+    assert len(moves) == 2
+    for move in moves:
+        deleted_key = move.wire["TransactItems"][0]["Delete"]["Key"]
+        old = rows_before[deleted_key["pk"]["S"]]
+        assert wire_item({"pk": old["pk"], "sk": old["sk"]}) == deleted_key
+        assert move.cost.wcu == 4.0
+        assert move.cost.index_wcu == 4.0
+        assert f"delete of {item_size(old)} B" in "\n".join(move.cost.steps)
+
+
+def test_a_failed_conditional_put_is_recorded_and_priced(seeded_lab):
+    from botocore.exceptions import ClientError
+
+    row = read_all(seeded_lab, "scan")[0]
+    with recording(seeded_lab, ["PutItem"]) as calls, contextlib.suppress(ClientError):
+        seeded_lab.table.put_item(Item=row, ConditionExpression="attribute_not_exists(pk)")
+    (call,) = calls
+    assert call.error == "ConditionalCheckFailedException"
+    assert call.cost.wcu == 1.0 and call.cost.index_wcu == 0.0
