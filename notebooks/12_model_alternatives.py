@@ -52,8 +52,8 @@ import json
 from cruddur_lab import Lab, model
 from cruddur_lab.app import patterns
 from cruddur_lab.modeling import exports
-from cruddur_lab.modeling.alternatives import open_designs, race_first_messages
-from cruddur_lab.modeling.design_base import comparison_rows, measure, messages_per_second
+from cruddur_lab.modeling.alternatives import compare, open_designs, race_first_messages
+from cruddur_lab.modeling.design_base import comparison_rows, messages_per_second
 from cruddur_lab.modeling.figure import collections_figure
 from cruddur_lab.modeling.views import index_definition, read_index
 from cruddur_lab.notebook.display import format_table
@@ -110,7 +110,10 @@ collections_figure(
     items,
     table_name=lab.settings.table_name,
     index=index_definition(describe(lab)),
-    reads={"Pattern A: newest 20 messages": page_a.items, "Pattern B: andrewbrown's inbox": page_b.items},
+    reads={
+        "Pattern A: newest 20 messages": page_a.items,
+        "Pattern B: andrewbrown's inbox": page_b.items,
+    },
 )
 
 # %% [markdown]
@@ -155,14 +158,7 @@ sender, receiver, newcomer = (designs[0].user(h) for h in ("andrewbrown", "bayko
 # starts a conversation with londo (D, new) and with bayko (D, they already share one).
 
 # %%
-measured = []
-for design in designs:
-    measured += [
-        measure(design, "send (C + inbox)", lambda d=design: d.send(sender, model.SEED_GROUP_UUID, "Hello")),
-        measure(design, "read inbox (B)", lambda d=design: d.inbox(receiver)),
-        measure(design, "start new (D)", lambda d=design: d.start(sender, newcomer, "Hi Londo")),
-        measure(design, "start, shared (D)", lambda d=design: d.start(sender, receiver, "Again")),
-    ]
+measured = compare(designs, sender, receiver, newcomer, model.SEED_GROUP_UUID)
 rows = comparison_rows(measured)
 print(format_table(rows, ("design", "action", "requests", "RCU", "WCU table", "WCU index")))
 
@@ -244,7 +240,9 @@ assert view.requests[0].params["IndexName"] == model.GSI_NAME
 assert view.count == view.scanned_count == len(view.items)
 assert all(not view.index.holds(item) for item in view.left_out)
 by = {(m.design, m.action): m for m in measured}
-send = {name: by[(name, "send (C + inbox)")].cost for name in ("current", "sync-inbox", "fixed-key")}
+send = {
+    name: by[(name, "send (C + inbox)")].cost for name in ("current", "sync-inbox", "fixed-key")
+}
 # Moving a row is a delete plus a put; updating it in place is one write.
 assert send["fixed-key"].wcu < send["current"].wcu < send["sync-inbox"].wcu
 assert by[("fixed-key", "read inbox (B)")].calls[0].index == "inbox-index"
