@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from cruddur_lab import model
 from cruddur_lab.app.validation import (
     MOCK_COGNITO_ID,
     caller_for_handle,
@@ -38,7 +39,6 @@ from cruddur_lab.app.validation import (
 )
 from cruddur_lab.errors import ServiceError
 from cruddur_lab.model import (
-    GSI_NAME,
     GSI_PARTITION_KEY,
     PAGE_SIZE,
     User,
@@ -163,7 +163,8 @@ def is_member(lab: Lab, user: User, message_group_uuid: str) -> bool:
     rows = read_all(
         lab,
         "query",
-        IndexName=GSI_NAME,
+        # Read at call time, so the model stays the one place that names the index.
+        IndexName=model.GSI_NAME,
         KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid),
     )
     if any(row["pk"] == group_pk(user.uuid) for row in rows):

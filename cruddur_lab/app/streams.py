@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from cruddur_lab import model
 from cruddur_lab.app.deploy.handler import BatchResult, StreamHandler
 from cruddur_lab.errors import CruddurLabError, TableMissing
 from cruddur_lab.scripts.reads import read_all
@@ -141,7 +142,7 @@ class StreamProcessor:
         self.lab = lab
         self.table_name = lab.settings.table_name
         self.stream_handler = StreamHandler(
-            lab.client("dynamodb"), self.table_name, collapse=collapse
+            lab.client("dynamodb"), self.table_name, gsi_name=model.GSI_NAME, collapse=collapse
         )
         self.handler: Handler = handler or (
             lambda event, context: self.stream_handler.process(event)

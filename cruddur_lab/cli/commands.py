@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("streams", "Pattern E: apply the table's stream to its group rows, as the Lambda does")
     p.add_argument("action", choices=("process",), help="process: read every pending record once")
     p.add_argument("--batch-size", type=int, default=100, help="records per handler event (100)")
+    p = add("catalogue", "every access pattern: requests, keys, index and estimated cost a call")
+    shape = p.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="one JSON object per pattern")
+    shape.add_argument(
+        "--markdown", action="store_true", help="write the catalogue block into --readme"
+    )
+    p.add_argument("--readme", default="README.md", help="README to update (README.md)")
     return parser
 
 
@@ -471,6 +478,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     out()
     out(runner.summary(results, output))
     return 0 if all(result.ok for result in results) else 1
+
+
+@command("catalogue")
+def cmd_catalogue(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from cruddur_lab.modeling.catalogue import (
+        build_catalogue,
+        format_table,
+        to_json,
+        write_readme_block,
+    )
+
+    with open_lab(args) as lab:
+        entries = build_catalogue(lab)
+    if args.json:
+        out(to_json(entries))
+    elif args.markdown:
+        changed = write_readme_block(entries, Path(args.readme))
+        out(f"{args.readme}: catalogue {'updated' if changed else 'already current'}")
+    else:
+        out(format_table(entries))
 
 
 @command("notebooks")

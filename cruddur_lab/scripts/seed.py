@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 
+from cruddur_lab import model
 from cruddur_lab.clock import format_timestamp, parse_timestamp, stable_id
 from cruddur_lab.model import (
-    GSI_NAME,
     GSI_PARTITION_KEY,
     SEED_GROUP_HANDLES,
     SEED_GROUP_UUID,
@@ -109,7 +109,8 @@ def _existing_messages(lab: Lab, message_group_uuid: str) -> dict[str, str]:
 def _group_rows(lab: Lab, message_group_uuid: str) -> list[dict[str, Any]]:
     """The group rows of one conversation, through the sparse GSI."""
     page = lab.table.query(
-        IndexName=GSI_NAME, KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid)
+        IndexName=model.GSI_NAME,
+        KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid),
     )
     return page["Items"]
 

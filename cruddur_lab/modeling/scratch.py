@@ -1,0 +1,68 @@
+"""A scratch copy of the lab's table, so write patterns can be measured without touching it.
+
+Pricing Pattern C, D or E means running it: the cost depends on the items already there
+(the old image, what the index holds). Running it on the learner's own table would add
+messages and move inbox rows; the catalogue and the cost notebook run it instead on a
+throw-away table created from ``cruddur_lab.model.create_table_spec`` (so the index name and
+keys come from the model alone), filled with a copy of the current items, and dropped after.
+
+>>> with scratch_table(lab) as scratch:      # a Lab on "<table>-scratch-<n>"
+...     create_message(scratch, caller, group, "hi")
+
+Only off AWS: creating and filling a table on a real account is not something a cost report
+should do behind a learner's back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cruddur_lab import model
+from cruddur_lab.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cruddur_lab.engine.lab import Lab
+
+_numbers = itertools.count(1)
+
+
+@contextlib.contextmanager
+def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> Iterator[Lab]:
+    """A Lab on a new table with the model's schema (and, with ``copy``, the current items).
+
+    With ``drain_stream`` the copy's own stream records are handled first, so a stream
+    processor started on the scratch table afterwards sees only what comes next.
+    """
+    from cruddur_lab.engine.lab import Lab
+    from cruddur_lab.scripts.reads import read_all
+    from cruddur_lab.scripts.seed import batch_write
+
+    if lab.is_aws:
+        raise ConfigError(
+            "measuring the write patterns needs a scratch copy of the table, which is never "
+            "created on AWS: run this on the embedded engine (the estimate follows AWS's rules)"
+        )
+    name = f"{lab.settings.table_name}-scratch-{next(_numbers)}"
+    scratch = Lab(lab.settings.with_(table_name=name))
+    client = scratch.client("dynamodb")
+    with lab.translate_errors():
+        items = read_all(lab, "scan") if copy else []
+        client.create_table(**model.create_table_spec(name, billing_mode="PAY_PER_REQUEST"))
+        client.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50}
+        )
+    try:
+        if items:
+            batch_write(scratch, items)
+        if drain_stream:
+            from cruddur_lab.app.streams import StreamProcessor
+
+            StreamProcessor(scratch).process_pending()
+        yield scratch
+    finally:
+        with contextlib.suppress(Exception):
+            client.delete_table(TableName=name)
+        scratch.close()

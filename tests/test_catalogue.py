@@ -1,0 +1,92 @@
+"""The access-pattern catalogue: generated from the requests the patterns send."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_cli import cli  # noqa: F401  (the in-process CLI fixture)
+
+from cruddur_lab import model
+from cruddur_lab.modeling.catalogue import (
+    build_catalogue,
+    format_markdown,
+    readme_block,
+    write_readme_block,
+)
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.fixture
+def seeded_cli(cli):  # noqa: F811
+    """``cruddur-lab ARGS`` in-process on the session engine (test_cli's fixture), seeded."""
+    cli("schema-load")
+    cli("seed")
+    return cli
+
+
+def test_catalogue_json_has_one_object_per_pattern_with_its_cost(seeded_cli):
+    code, out, err = seeded_cli("catalogue", "--json")
+    assert (code, err) == (0, "")
+    entries = {e["pattern"]: e for e in json.loads(out)}
+    assert {"seed", "scan", "get-conversation", "list-conversations"} <= set(entries)
+    assert {"A", "B", "C", "D", "E"} <= set(entries)
+    for entry in entries.values():
+        assert {"operations", "index", "key_condition", "rcu", "wcu", "index_wcu"} <= set(entry)
+    assert entries["A"]["operations"] == ["Query", "Query"]
+    assert entries["A"]["index"] == model.GSI_NAME
+    assert entries["E"]["wcu"] == 8.0
+    assert entries["get-conversation"]["key_condition"] == "pk = MSG#<group uuid>"
+    assert entries["get-conversation"]["example"] == {
+        "MSG#": model.message_pk(model.SEED_GROUP_UUID)
+    }
+
+
+def test_catalogue_prints_a_table_with_the_legend(seeded_cli):
+    code, out, _ = seeded_cli("catalogue")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["pattern", "requests"]
+    assert any(line.startswith("E (per message)") for line in lines)
+    assert "Estimated on AWS from the items' sizes" in out
+
+
+def test_catalogue_refuses_a_table_without_the_seed(lab):
+    from cruddur_lab.scripts.schema import schema_load
+
+    schema_load(lab)
+    with pytest.raises(Exception, match="run `cruddur-lab seed` first"):
+        build_catalogue(lab)
+
+
+def test_the_readmes_catalogue_block_is_current(seeded_lab):
+    expected = format_markdown(build_catalogue(seeded_lab))
+    assert readme_block(README.read_text()) == expected, (
+        "README.md's catalogue is stale: run `cruddur-lab up --seed` and "
+        "`cruddur-lab catalogue --markdown`"
+    )
+
+
+def test_markdown_rewrites_only_the_block(seeded_lab, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\nbefore\n\n{format_markdown([])}\n\nafter\n")
+    entries = build_catalogue(seeded_lab)
+    assert write_readme_block(entries, readme) is True
+    text = readme.read_text()
+    assert text.startswith("# title\n\nbefore\n\n") and text.endswith("\n\nafter\n")
+    assert "| E (per message) |" in text
+    assert write_readme_block(entries, readme) is False
+
+
+def test_the_index_name_comes_from_the_model(lab, monkeypatch):
+    from cruddur_lab.scripts.schema import schema_load
+    from cruddur_lab.scripts.seed import seed
+
+    monkeypatch.setattr(model, "GSI_NAME", "renamed-index")
+    schema_load(lab)
+    seed(lab)
+    entries = {e["pattern"]: e for e in build_catalogue(lab)}
+    assert entries["A"]["index"] == "renamed-index"
+    assert entries["E"]["index"] == "renamed-index"
