@@ -51,7 +51,7 @@ import json
 
 from cruddur_lab import Lab, model
 from cruddur_lab.app import patterns
-from cruddur_lab.modeling import exports
+from cruddur_lab.modeling import catalogue, exports
 from cruddur_lab.modeling.alternatives import compare, open_designs, race_first_messages
 from cruddur_lab.modeling.design_base import comparison_rows, messages_per_second
 from cruddur_lab.modeling.figure import collections_figure
@@ -70,6 +70,15 @@ from cruddur_lab.scripts.schema import describe, drop
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
 print(ensure_lesson_data(lab, messages=messages, reset=reset))
+
+# %% [markdown]
+# **The access-pattern catalogue**: every script and pattern, the requests it sends, the
+# table or index each reads, its key condition, and what one call costs on AWS. It is made
+# by running each pattern once on a scratch copy of the table and reading off the requests.
+
+# %%
+entries = catalogue.build_catalogue(lab)
+print(catalogue.format_table(entries))
 
 # %% [markdown]
 # **The index, read from the index.** A `Scan` with `IndexName` reads what the index holds.
@@ -246,6 +255,9 @@ send = {
 # Moving a row is a delete plus a put; updating it in place is one write.
 assert send["fixed-key"].wcu < send["current"].wcu < send["sync-inbox"].wcu
 assert by[("fixed-key", "read inbox (B)")].calls[0].index == "inbox-index"
+# The catalogue's Pattern C and Pattern E, measured separately, add up to a current send.
+listed = {e["pattern"]: e for e in entries}
+assert listed["C"]["wcu"] + listed["E"]["wcu"] == send["current"].wcu
 assert by[("pair-item", "start new (D)")].calls[0].operation == "GetItem"
 assert len(race_first_messages(current, *(current.user(h) for h in ("sheridan", "delenn")))) == 2
 assert len(race_first_messages(pair, *(pair.user(h) for h in ("sheridan", "delenn")))) == 1
@@ -284,4 +296,6 @@ print("checks passed")
 # %%
 for design in designs:
     drop(design.lab, yes=True)  # the comparison's own tables; the lesson's table stays
+
+# %%
 lab.close()

@@ -24,10 +24,10 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from cruddur_lab import model
 from cruddur_lab.errors import ServiceError
 from cruddur_lab.model import (
     BOOTCAMP_THROUGHPUT,
-    GSI_NAME,
     GSI_PARTITION_KEY,
     PAGE_SIZE,
     SEED_MESSAGES,
@@ -101,7 +101,7 @@ class SyncInboxDesign(CurrentDesign):
         rows = read_all(
             self.lab,
             "query",
-            IndexName=GSI_NAME,
+            IndexName=model.GSI_NAME,
             KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(group),
         )
         if not any(row["pk"] == group_pk(sender.uuid) for row in rows):

@@ -21,8 +21,8 @@ from cruddur_lab.model import (
     GSI_PARTITION_KEY,
     User,
     create_table_spec,
-    group_item,
     group_pk,
+    group_rows,
     message_item,
 )
 
@@ -204,16 +204,13 @@ class Design:
     def _new_group_rows(
         self, sender: User, receiver: User, group: str, message: dict[str, str]
     ) -> list[dict[str, str]]:
-        return [
-            group_item(
-                owner=owner,
-                other=other,
-                message_group_uuid=group,
-                last_message=message["message"],
-                last_at=message["sk"],
-            )
-            for owner, other in ((sender, receiver), (receiver, sender))
-        ]
+        return group_rows(
+            sender,
+            receiver,
+            message_group_uuid=group,
+            last_message=message["message"],
+            last_at=message["sk"],
+        )
 
     def commit_new_group(self, sender: User, receiver: User, text: str) -> str:
         """Write a new conversation (both group rows and the first message), no check."""

@@ -38,7 +38,7 @@ from cruddur_lab.model import (
     TABLE_NAME,
     User,
     create_table_spec,
-    group_item,
+    group_rows,
 )
 from cruddur_lab.scripts.seed import MESSAGE_INTERVAL, seed_conversation
 from cruddur_lab.scripts.usersdb import seed_user_uuid
@@ -73,16 +73,13 @@ def sample_items(now: str = DEFAULT_NOW, messages: int = SAMPLE_MESSAGES) -> lis
     anchor = parse_timestamp(now) - SEED_MESSAGES * MESSAGE_INTERVAL
     conversation = seed_conversation(users, SEED_MESSAGES, anchor)
     newest = conversation[-1]
-    rows = [
-        group_item(
-            owner=owner,
-            other=other,
-            message_group_uuid=SEED_GROUP_UUID,
-            last_message=newest["message"],
-            last_at=newest["sk"],
-        )
-        for owner, other in ((users[0], users[1]), (users[1], users[0]))
-    ]
+    rows = group_rows(
+        users[0],
+        users[1],
+        message_group_uuid=SEED_GROUP_UUID,
+        last_message=newest["message"],
+        last_at=newest["sk"],
+    )
     shown = conversation[-messages:] if messages > 0 else []
     return sorted([*rows, *shown], key=lambda item: (item[PARTITION_KEY], item[SORT_KEY]))
 

@@ -22,9 +22,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from cruddur_lab import model
 from cruddur_lab.capacity import item_size
 from cruddur_lab.engine.trace import Call, recording
-from cruddur_lab.model import GSI_NAME, PARTITION_KEY, SORT_KEY, parse_pk
+from cruddur_lab.model import PARTITION_KEY, SORT_KEY, parse_pk
 from cruddur_lab.scripts.reads import read_all, read_pages, sort_items
 from cruddur_lab.scripts.schema import require_table
 
@@ -85,8 +86,9 @@ class IndexDefinition:
         return all(item.get(key) not in (None, "") for key in self.keys)
 
 
-def index_definition(description: Mapping[str, Any], name: str = GSI_NAME) -> IndexDefinition:
-    """``name``'s keys and projection from a ``DescribeTable`` answer."""
+def index_definition(description: Mapping[str, Any], name: str | None = None) -> IndexDefinition:
+    """``name``'s keys and projection (the model's index by default) from ``DescribeTable``."""
+    name = name or model.GSI_NAME  # read at call time: model.py names the index, once
     indexes = {g["IndexName"]: g for g in description.get("GlobalSecondaryIndexes") or []}
     if name not in indexes:
         raise KeyError(f"table {description.get('TableName')!r} has no index {name!r}")
@@ -137,7 +139,7 @@ class IndexView:
 
 
 def read_index(
-    lab: Lab, partition_value: str | None = None, *, index_name: str = GSI_NAME
+    lab: Lab, partition_value: str | None = None, *, index_name: str | None = None
 ) -> IndexView:
     """Query the index for one partition (``partition_value``) or Scan all of it.
 
@@ -169,7 +171,8 @@ def read_index(
         count=result.count,
         scanned_count=result.scanned_count,
         pages=result.pages,
-        estimated_rcu=result.estimated_capacity,
+        # The priced recorder's figure: the index's own read units, by AWS's rules.
+        estimated_rcu=sum(c.cost.rcu + c.cost.index_rcu for c in calls if c.cost is not None),
         left_out=sort_items(left_out),
         table_items=len(base),
     )
