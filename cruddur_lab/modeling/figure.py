@@ -135,7 +135,8 @@ class CollectionsFigure:
         return fig
 
     def _draw_table(self, ax: Any) -> None:
-        labels = [short_id(c.pk) for c in self.collections]
+        kinds = {"group": "inbox", "message": "conversation"}
+        labels = [f"{short_id(c.pk)} ({kinds.get(c.kind, c.kind)})" for c in self.collections]
         for row, collection in enumerate(self.collections):
             ax.barh(row, collection.size_bytes, color=_COLOURS.get(collection.kind), height=0.6)
             ax.annotate(
