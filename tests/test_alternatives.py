@@ -81,3 +81,13 @@ def test_messages_per_second_is_bound_by_the_scarcer_capacity():
     assert messages_per_second(Measurement("x", "send", [call])) == 1.25
     call = Call("PutItem", {}, cost=Cost(wcu=10.0))
     assert messages_per_second(Measurement("x", "send", [call])) == 0.5
+
+
+def test_the_comparison_never_creates_tables_on_aws():
+    from cruddur_lab.engine.lab import Lab
+    from cruddur_lab.errors import ConfigError
+
+    with Lab.open("aws", environ={}) as aws:
+        design = DESIGNS["current"](aws, "cruddur-alt-current")
+        with pytest.raises(ConfigError, match="never on AWS"):
+            design.create()

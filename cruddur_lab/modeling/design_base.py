@@ -77,9 +77,19 @@ class Design:
         return create_table_spec(self.table_name)
 
     def create(self) -> None:
-        """Drop this design's table if an earlier run left it, then create and seed it."""
+        """Drop this design's table if an earlier run left it, then create and seed it.
+
+        Never on AWS: making and dropping comparison tables in a real account is not
+        something a lesson should do behind a learner's back.
+        """
+        from cruddur_lab.errors import ConfigError
         from cruddur_lab.scripts.schema import drop
 
+        if self.lab.is_aws:
+            raise ConfigError(
+                f"the design comparison creates and drops its own tables ({self.table_name}); "
+                "it runs on the embedded or an endpoint engine, never on AWS"
+            )
         drop(self.lab, yes=True)
         with self.lab.translate_errors():
             self.lab.dynamodb.create_table(**self.table_spec())
