@@ -65,10 +65,29 @@ def lab(services):
     lab.close()
 
 
+@pytest.fixture(scope="session")
+def standalone_url(worker_id):
+    """The standalone Postgres for this test worker: a database of its own per xdist worker,
+    so that two workers never empty each other's tables."""
+    if worker_id == "master":
+        return STANDALONE_URL
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(STANDALONE_URL)
+    name = f"{parts.path.lstrip('/')}_{worker_id}"
+    with psycopg.connect(STANDALONE_URL, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
 @pytest.fixture(params=POSTGRES_BACKENDS)
 def pg_lab(request, services):
     """Like ``lab``, once per Postgres backend (embedded, and standalone when configured)."""
-    url = STANDALONE_URL if request.param == "standalone" else None
+    url = request.getfixturevalue("standalone_url") if request.param == "standalone" else None
     lab = _open(services, connection_url=url)
     yield lab
     lab.close()

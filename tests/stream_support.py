@@ -95,11 +95,25 @@ def message_uuids(lab: Any) -> set[str]:
     return {item["message_uuid"] for item in items(lab) if model.is_message_key(item["pk"])}
 
 
+def typed_item(item: dict[str, Any]) -> dict[str, Any]:
+    """An item in DynamoDB's wire form, as a low-level client and a stream record carry it."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    return {name: TypeSerializer().serialize(value) for name, value in item.items()}
+
+
+def plain_item(typed: dict[str, Any]) -> dict[str, Any]:
+    """The wire form back to plain values."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    return {name: TypeDeserializer().deserialize(value) for name, value in typed.items()}
+
+
 def stream_record(
     item: dict[str, str], sequence_number: int, event_name: str = "INSERT"
 ) -> dict[str, Any]:
     """One record in the shape AWS Lambda receives from DynamoDB Streams."""
-    typed = {name: {"S": value} for name, value in item.items()}
+    typed = typed_item(item)
     data: dict[str, Any] = {
         "ApproximateCreationDateTime": 1772366400.0,
         "Keys": {"pk": typed["pk"], "sk": typed["sk"]},

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from cfnlint.decode import decode_str
@@ -142,9 +143,13 @@ def test_zip_holds_only_the_handler(tmp_path):
         assert opened.namelist() == ["handler.py"]
 
 
-def test_zipped_handler_imports_without_site_packages(tmp_path):
-    """-S: no site-packages at all, so neither cruddur_lab nor boto3 can be found."""
+def test_zipped_handler_needs_only_boto3_and_the_standard_library(tmp_path):
+    """-S: no site-packages and no .pth files (so no editable cruddur_lab); only the folder
+    that holds boto3 and botocore is added, as the Lambda runtime provides them."""
+    import boto3
+
     archive = build_zip(tmp_path / "handler.zip")
+    boto_home = str(Path(boto3.__file__).resolve().parents[1])
     event = lambda_event(
         stream_record({"pk": "GRP#x", "sk": "2026"}, 1),
         stream_record({"pk": "MSG#g", "sk": "2026"}, 2, "REMOVE"),
@@ -152,6 +157,7 @@ def test_zipped_handler_imports_without_site_packages(tmp_path):
     script = (
         "import json, sys\n"
         f"sys.path.insert(0, {str(archive)!r})\n"
+        f"sys.path.append({boto_home!r})\n"
         "import handler\n"
         "assert handler.__file__.startswith(sys.path[0]), handler.__file__\n"
         "result = handler.StreamHandler(client=None).process(json.loads(sys.argv[1]))\n"
@@ -162,6 +168,7 @@ def test_zipped_handler_imports_without_site_packages(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
+        cwd=tmp_path,
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout == "2 2 []\n"

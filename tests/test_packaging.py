@@ -101,3 +101,41 @@ def test_importing_the_package_loads_no_heavy_dependency(module):
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert done.stdout == "[]\n"
+
+
+def runtime_closure(requirements: list[str]) -> set[str]:
+    """Every distribution a plain ``pip install .`` pulls in, from the installed metadata."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.markers import default_environment
+
+    seen: set[str] = set()
+    todo = [(Requirement(text), frozenset()) for text in requirements]
+    while todo:
+        requirement, _ = todo.pop()
+        name = requirement.name.lower().replace("_", "-")
+        key = f"{name}[{','.join(sorted(requirement.extras))}]"
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            declared = requires(name) or []
+        except PackageNotFoundError:
+            continue
+        for text in declared:
+            child = Requirement(text)
+            wanted = [{**default_environment(), "extra": e} for e in requirement.extras or {""}]
+            if child.marker is None or any(child.marker.evaluate(env) for env in wanted):
+                todo.append((child, frozenset()))
+    return {key.split("[")[0] for key in seen}
+
+
+def test_the_runtime_install_pulls_no_docker_sympy_or_networkx():
+    # moto[server] would: it carries every service's needs (docker, cfn-lint -> sympy, networkx).
+    closure = runtime_closure(pyproject()["project"]["dependencies"])
+    assert "moto" in closure and "flask" in closure
+    assert not closure & {"docker", "sympy", "networkx", "cfn-lint", "aws-xray-sdk"}
+
+
+def test_the_closure_check_sees_what_moto_server_would_bring():
+    assert {"docker", "sympy"} <= runtime_closure(["moto[server]>=5.2.5,<5.3"])

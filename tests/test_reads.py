@@ -163,3 +163,19 @@ def test_reads_report_engine_capacity_and_an_aws_estimate(seeded_lab):
     result = get_conversation(seeded_lab)
     assert result.reported_capacity is not None
     assert result.estimated_capacity == read_units(result.items)
+
+
+def test_a_read_result_is_a_dataframe_with_keys_first_and_blank_cells_where_a_kind_lacks_one(
+    seeded_lab,
+):
+    result = scan(seeded_lab)
+    frame = result.to_frame()
+    assert list(frame.columns[:2]) == ["pk", "sk"]
+    assert len(frame) == len(result.items)
+    assert frame["pk"].tolist() == [item["pk"] for item in result.items]
+    messages = frame[frame["pk"].str.startswith("MSG#")]
+    groups = frame[frame["pk"].str.startswith("GRP#")]
+    # The sparse index shows in the frame: only group rows have a message_group_uuid.
+    assert messages["message_group_uuid"].isna().all()
+    assert groups["message_group_uuid"].notna().all()
+    assert groups["message_uuid"].isna().all()

@@ -15,9 +15,11 @@ from stream_support import (
     group_rows,
     items,
     lambda_event,
+    plain_item,
     send,
     start_conversations,
     stream_record,
+    typed_item,
 )
 
 from cruddur_lab import model
@@ -268,9 +270,9 @@ def test_events_have_the_lambda_shape(table_lab):
     assert record["eventSourceARN"] == stream_arn
     assert record["eventSource"] == "aws:dynamodb"
     assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], float)
-    assert record["dynamodb"]["Keys"] == {
-        "pk": {"S": model.group_pk(conversation.users[0].uuid)},
-        "sk": {"S": record["dynamodb"]["NewImage"]["sk"]["S"]},
+    assert plain_item(record["dynamodb"]["Keys"]) == {
+        "pk": model.group_pk(conversation.users[0].uuid),
+        "sk": plain_item(record["dynamodb"]["NewImage"])["sk"],
     }
     sequence_numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in events[0]["Records"]]
     assert sequence_numbers == sorted(sequence_numbers)
@@ -401,7 +403,7 @@ def test_up_moves_group_rows_written_by_any_client(tmp_path):
                 last_message="hi",
                 last_at="2026-03-01T12:00:00.000000+00:00",
             )
-            client.put_item(TableName=model.TABLE_NAME, Item=_typed(row))
+            client.put_item(TableName=model.TABLE_NAME, Item=typed_item(row))
         message = model.message_item(
             message_group_uuid=group,
             message_uuid="d" * 32,
@@ -409,16 +411,17 @@ def test_up_moves_group_rows_written_by_any_client(tmp_path):
             text="via up",
             created_at="2026-03-01T12:05:00.000000+00:00",
         )
-        client.put_item(TableName=model.TABLE_NAME, Item=_typed(message))
+        client.put_item(TableName=model.TABLE_NAME, Item=typed_item(message))
 
         def moved():
             found = client.query(
                 TableName=model.TABLE_NAME,
                 IndexName=model.GSI_NAME,
                 KeyConditionExpression="message_group_uuid = :g",
-                ExpressionAttributeValues={":g": {"S": group}},
+                ExpressionAttributeValues=typed_item({":g": group}),
             )["Items"]
-            return {(r["sk"]["S"], r["message"]["S"]) for r in found} == {(message["sk"], "via up")}
+            rows = [plain_item(r) for r in found]
+            return {(r["sk"], r["message"]) for r in rows} == {(message["sk"], "via up")}
 
         assert wait_until(moved, timeout=30)
     finally:
@@ -426,10 +429,6 @@ def test_up_moves_group_rows_written_by_any_client(tmp_path):
         out, err = server.communicate(timeout=60)
     assert "stream processor: running in the background" in out
     assert server.returncode == 0, err
-
-
-def _typed(item):
-    return {name: {"S": value} for name, value in item.items()}
 
 
 # --- `cruddur-lab streams process` ----------------------------------------------------------

@@ -47,7 +47,7 @@ from cruddur_lab.model import (
     message_item,
     message_pk,
 )
-from cruddur_lab.scripts.reads import read_all
+from cruddur_lab.scripts.reads import items_frame, read_all
 
 __all__ = [
     "MOCK_COGNITO_ID",
@@ -89,6 +89,10 @@ class MessagesPage:
     def count(self) -> int:
         return len(self.items)
 
+    def to_frame(self) -> Any:
+        """The messages as a pandas DataFrame, oldest first."""
+        return items_frame(self.items)
+
 
 @dataclass(frozen=True)
 class GroupsPage:
@@ -101,6 +105,10 @@ class GroupsPage:
     @property
     def count(self) -> int:
         return len(self.items)
+
+    def to_frame(self) -> Any:
+        """The inbox as a pandas DataFrame, newest conversation first."""
+        return items_frame(self.items)
 
 
 @dataclass(frozen=True)

@@ -56,14 +56,9 @@ def find_pool_id(lab: Lab) -> str:
     if lab.settings.user_pool_id:
         return lab.settings.user_pool_id
     with lab.translate_errors():
-        pools: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"MaxResults": 60}
-        while True:
-            page = lab.cognito.list_user_pools(**kwargs)
-            pools.extend(p for p in page["UserPools"] if p["Name"] == POOL_NAME)
-            if not page.get("NextToken"):
-                break
-            kwargs["NextToken"] = page["NextToken"]
+        # ListUserPools requires MaxResults; 60 is the largest page Cognito allows.
+        pages = lab.cognito.get_paginator("list_user_pools").paginate(MaxResults=60)
+        pools = [p for page in pages for p in page["UserPools"] if p["Name"] == POOL_NAME]
     if len(pools) != 1:
         from cruddur_lab.scripts.schema import fix_for_missing_state
 
@@ -111,10 +106,11 @@ def list_pool_users(lab: Lab, pool_id: str) -> tuple[list[PoolUser], int]:
     """Every user of the pool (all pages) and how many pages that took."""
     users: list[PoolUser] = []
     pages = 0
-    kwargs: dict[str, Any] = {"UserPoolId": pool_id, "Limit": LIST_USERS_PAGE}
+    paginator = lab.cognito.get_paginator("list_users")
     with lab.translate_errors():
-        while True:
-            page = lab.cognito.list_users(**kwargs)
+        for page in paginator.paginate(
+            UserPoolId=pool_id, PaginationConfig={"PageSize": LIST_USERS_PAGE}
+        ):
             pages += 1
             for raw in page["Users"]:
                 attributes = _attributes(raw)
@@ -125,9 +121,7 @@ def list_pool_users(lab: Lab, pool_id: str) -> tuple[list[PoolUser], int]:
                         preferred_username=attributes.get("preferred_username"),
                     )
                 )
-            if not page.get("PaginationToken"):
-                return users, pages
-            kwargs["PaginationToken"] = page["PaginationToken"]
+    return users, pages
 
 
 def update_cognito_user_ids(lab: Lab, pool_id: str | None = None) -> CognitoSyncReport:

@@ -6,12 +6,21 @@ made last year's conversations vanish every first of January.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.capacity import read_units, reported_units
 from cruddur_lab.errors import InvalidArgument
-from cruddur_lab.model import PAGE_SIZE, SEED_GROUP_HANDLES, SEED_GROUP_UUID, group_pk, message_pk
+from cruddur_lab.model import (
+    GROUP_ATTRIBUTES,
+    MESSAGE_ATTRIBUTES,
+    PAGE_SIZE,
+    SEED_GROUP_HANDLES,
+    SEED_GROUP_UUID,
+    group_pk,
+    message_pk,
+)
 from cruddur_lab.model import normalize_uuid as _normalize_uuid
 from cruddur_lab.scripts.schema import require_table
 from cruddur_lab.scripts.usersdb import find_user_by_handle
@@ -35,6 +44,24 @@ class ReadResult:
     last_evaluated_key: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def to_frame(self) -> Any:
+        """The items as a pandas DataFrame, one row per item, in the order they are listed."""
+        return items_frame(self.items)
+
+
+def items_frame(items: list[dict[str, Any]]) -> Any:
+    """Items as a pandas DataFrame: ``pk`` and ``sk`` first, then the model's attribute order.
+
+    Items of both kinds share the table, so a column a kind lacks is empty (NaN) in its rows,
+    which is how a learner sees that only group rows carry ``message_group_uuid``.
+    """
+    import pandas as pd
+
+    known = list(dict.fromkeys((*GROUP_ATTRIBUTES, *MESSAGE_ATTRIBUTES)))
+    present = {name for item in items for name in item}
+    columns = [c for c in known if c in present] + sorted(present - set(known))
+    return pd.DataFrame(items, columns=columns)
+
 
 def normalize_group_uuid(value: str) -> str:
     try:
@@ -43,32 +70,32 @@ def normalize_group_uuid(value: str) -> str:
         raise InvalidArgument(f"{error}: pass a uuid such as {SEED_GROUP_UUID}") from None
 
 
+def pages_of(lab: Lab, operation: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """The pages of a table ``query`` or ``scan`` (botocore's paginator follows
+    ``LastEvaluatedKey``). ``lab.dynamodb`` is the resource's client, so conditions and plain
+    values go in and plain values come out, as with ``lab.table``.
+    """
+    paginator = lab.dynamodb.get_paginator(operation)
+    yield from paginator.paginate(TableName=lab.settings.table_name, **kwargs)
+
+
 def read_all(lab: Lab, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
-    """Every item of a table ``query`` or ``scan``, following ``LastEvaluatedKey`` to the end."""
-    call = getattr(lab.table, operation)
-    items: list[dict[str, Any]] = []
+    """Every item of a table ``query`` or ``scan``, all pages."""
     with lab.translate_errors():
-        while True:
-            page = call(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [item for page in pages_of(lab, operation, **kwargs) for item in page["Items"]]
 
 
 def read_pages(
     lab: Lab, operation: str, kwargs: dict[str, Any], max_pages: int | None = None
 ) -> ReadResult:
-    """Run a Query or Scan (of the table, or of an index with ``IndexName``), following
-    ``LastEvaluatedKey`` up to ``max_pages`` pages, with Count, ScannedCount and capacity."""
-    call = getattr(lab.table, operation)
+    """Run a Query or Scan (of the table, or of an index with ``IndexName``), up to
+    ``max_pages`` pages, with Count, ScannedCount and capacity."""
     result = ReadResult(items=[])
     reported: list[float] = []
     page_items: list[list[dict[str, Any]]] = []
     kwargs = {**kwargs, "ReturnConsumedCapacity": "TOTAL"}
     with lab.translate_errors():
-        while True:
-            page = call(**kwargs)
+        for page in pages_of(lab, operation, **kwargs):
             result.pages += 1
             page_items.append(page["Items"])
             result.items.extend(page["Items"])
@@ -78,11 +105,8 @@ def read_pages(
             if units is not None:
                 reported.append(units)
             result.last_evaluated_key = page.get("LastEvaluatedKey")
-            if result.last_evaluated_key is None:
-                break
             if max_pages is not None and result.pages >= max_pages:
                 break
-            kwargs["ExclusiveStartKey"] = result.last_evaluated_key
     result.reported_capacity = sum(reported) if reported else None
     # AWS rounds each page up separately.
     result.estimated_capacity = sum(read_units(items) for items in page_items)

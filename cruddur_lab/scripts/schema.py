@@ -73,16 +73,10 @@ def drop(lab: Lab, *, yes: bool = False) -> bool:
 
 
 def list_tables(lab: Lab) -> list[str]:
-    """Every table name, following ``LastEvaluatedTableName`` past 100."""
-    names: list[str] = []
-    kwargs: dict[str, Any] = {}
+    """Every table name: botocore's paginator follows ``LastEvaluatedTableName`` past 100."""
     with lab.translate_errors():
-        while True:
-            page = lab.dynamodb.list_tables(**kwargs)
-            names.extend(page["TableNames"])
-            if "LastEvaluatedTableName" not in page:
-                return sorted(names)
-            kwargs["ExclusiveStartTableName"] = page["LastEvaluatedTableName"]
+        pages = lab.dynamodb.get_paginator("list_tables").paginate()
+        return sorted(name for page in pages for name in page["TableNames"])
 
 
 def describe(lab: Lab) -> dict[str, Any]:

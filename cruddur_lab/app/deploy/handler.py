@@ -84,6 +84,22 @@ GROUP_ATTRIBUTES = (
 log = logging.getLogger(__name__)
 
 
+def _plain(typed: dict[str, Any]) -> dict[str, Any]:
+    """An item in DynamoDB's wire form (``{"S": …}``) as plain Python values."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserialize = TypeDeserializer().deserialize
+    return {name: deserialize(value) for name, value in typed.items()}
+
+
+def _typed(plain: dict[str, Any]) -> dict[str, Any]:
+    """Plain values back to the wire form the low-level client sends."""
+    from boto3.dynamodb.types import TypeSerializer
+
+    serialize = TypeSerializer().serialize
+    return {name: serialize(value) for name, value in plain.items()}
+
+
 class MoveIncomplete(Exception):
     """A conversation's rows kept changing under us for ``max_attempts`` re-reads."""
 
@@ -167,7 +183,7 @@ class StreamHandler:
             result.records += 1
             name = record.get("eventName")
             data = record["dynamodb"]
-            pk = data["Keys"]["pk"]["S"]
+            pk = _plain(data["Keys"])["pk"]
             if name == "REMOVE":
                 result.skipped_remove += 1
             elif name == "MODIFY":
@@ -204,8 +220,8 @@ class StreamHandler:
         """
         rows = self._query_gsi(message.group_uuid)
         by_owner: dict[str, dict[str, Any]] = {}
-        for row in sorted(rows, key=lambda r: r["sk"]["S"], reverse=True):
-            owner = row["pk"]["S"]
+        for row in sorted(rows, key=lambda r: r["sk"], reverse=True):
+            owner = row["pk"]
             if owner not in by_owner:
                 by_owner[owner] = row
             elif self._delete_duplicate(row, message.group_uuid):
@@ -213,48 +229,42 @@ class StreamHandler:
         return list(by_owner.values())
 
     def _query_gsi(self, group_uuid: str) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": self.gsi_name,
-            "KeyConditionExpression": "#g = :g",
-            "ExpressionAttributeNames": {"#g": GSI_PARTITION_KEY},
-            "ExpressionAttributeValues": {":g": {"S": group_uuid}},
-        }
-        while True:
-            page = self.client.query(**kwargs)
-            rows.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return rows
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        pages = self.client.get_paginator("query").paginate(
+            TableName=self.table_name,
+            IndexName=self.gsi_name,
+            KeyConditionExpression="#g = :g",
+            ExpressionAttributeNames={"#g": GSI_PARTITION_KEY},
+            ExpressionAttributeValues=_typed({":g": group_uuid}),
+        )
+        return [_plain(row) for page in pages for row in page["Items"]]
 
     def _delete_duplicate(self, row: dict[str, Any], group_uuid: str) -> bool:
         """Delete ``row`` if it is still there (a stale GSI may list a row already moved)."""
         try:
             self.client.delete_item(
                 TableName=self.table_name,
-                Key={"pk": row["pk"], "sk": row["sk"]},
+                Key=_typed({"pk": row["pk"], "sk": row["sk"]}),
                 ConditionExpression="attribute_exists(pk) AND #g = :g",
                 ExpressionAttributeNames={"#g": GSI_PARTITION_KEY},
-                ExpressionAttributeValues={":g": {"S": group_uuid}},
+                ExpressionAttributeValues=_typed({":g": group_uuid}),
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
 
     def _move_row(self, row: dict[str, Any], message: NewMessage) -> str:
-        if row["sk"]["S"] >= message.sk:
+        if row["sk"] >= message.sk:
             return "current"
         # Built from the fixed attribute list, not ``{**row}``: nothing else is carried along.
         new_row = {name: row[name] for name in GROUP_ATTRIBUTES if name in row}
-        new_row.update(sk={"S": message.sk}, message={"S": message.text})
+        new_row.update(sk=message.sk, message=message.text)
         return self._move_to_new_key(row, new_row, message)
 
     def _move_to_new_key(
         self, row: dict[str, Any], new_row: dict[str, Any], message: NewMessage
     ) -> str:
         """Delete the old key and put the new one in one transaction, both conditional."""
-        old_key = {"pk": row["pk"], "sk": row["sk"]}
+        old_key = _typed({"pk": row["pk"], "sk": row["sk"]})
         try:
             self.client.transact_write_items(
                 TransactItems=[
@@ -264,13 +274,13 @@ class StreamHandler:
                             "Key": old_key,
                             "ConditionExpression": "attribute_exists(pk) AND #g = :g",
                             "ExpressionAttributeNames": {"#g": GSI_PARTITION_KEY},
-                            "ExpressionAttributeValues": {":g": {"S": message.group_uuid}},
+                            "ExpressionAttributeValues": _typed({":g": message.group_uuid}),
                         }
                     },
                     {
                         "Put": {
                             "TableName": self.table_name,
-                            "Item": new_row,
+                            "Item": _typed(new_row),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
@@ -287,13 +297,13 @@ class StreamHandler:
             return "conflict"
         occupant = self.client.get_item(
             TableName=self.table_name,
-            Key={"pk": new_row["pk"], "sk": new_row["sk"]},
+            Key=_typed({"pk": new_row["pk"], "sk": new_row["sk"]}),
             ConsistentRead=True,
         ).get("Item")
-        if occupant and occupant.get(GSI_PARTITION_KEY, {}).get("S") != message.group_uuid:
+        if occupant and _plain(occupant).get(GSI_PARTITION_KEY) != message.group_uuid:
             log.warning(
                 "key collision: %s already has a conversation at %s; row of group %s stays",
-                new_row["pk"]["S"],
+                new_row["pk"],
                 message.sk,
                 message.group_uuid,
             )
@@ -305,11 +315,11 @@ class StreamHandler:
 
 
 def _new_message(pk: str, data: dict[str, Any]) -> NewMessage:
-    image = data.get("NewImage") or {}
+    image = _plain(data.get("NewImage") or {})
     return NewMessage(
         group_uuid=pk[len(MESSAGE_PREFIX) :],
-        sk=data["Keys"]["sk"]["S"],
-        text=image.get("message", {}).get("S", ""),
+        sk=_plain(data["Keys"])["sk"],
+        text=image.get("message", ""),
         sequence_number=data["SequenceNumber"],
     )
 
