@@ -16,11 +16,8 @@ resource uses them (``{"pk": "MSG#1", "n": Decimal(3)}``) or DynamoDB's wire for
 first into the second; sizes are always computed on the wire form, where a number and a
 string are told apart.
 
-Where the guide is silent, the rule chosen is named in ``SILENT`` and the larger figure
-is taken: negative numbers count one byte more; index writes caused by a transaction are
-doubled like the table's; a cancelled transaction is charged as if each action ran.
-
-This is the bottom layer: it imports nothing from the package.
+Where the guide is silent the larger figure is taken and ``SILENT`` says so. This is the
+bottom layer: it imports nothing from the package.
 """
 
 from __future__ import annotations
@@ -298,9 +295,7 @@ def index_writes(
     """
     before, after = spec.entry(old), spec.entry(new)
     factor = TRANSACTION_FACTOR if transactional else 1
-    if before is None and after is None:
-        return []
-    if before == after:
+    if before == after:  # never in the index, or nothing it holds changed
         return []
 
     def write(kind: str, entry: dict[str, Any]) -> IndexWrite:
@@ -379,23 +374,16 @@ class Cost:
         )
 
     def __str__(self) -> str:
-        text = f"{_fmt(self.rcu)} RCU, {_fmt(self.wcu)} WCU"
+        text = f"{self.rcu:g} RCU, {self.wcu:g} WCU"
         if self.index_rcu or self.index_wcu:
-            text += f"; index {_fmt(self.index_rcu)} RCU, {_fmt(self.index_wcu)} WCU"
+            text += f"; index {self.index_rcu:g} RCU, {self.index_wcu:g} WCU"
         if self.index_wcu_assumed:
-            text += f" ({_fmt(self.index_wcu - self.index_wcu_assumed)} if not doubled)"
+            text += f" ({self.index_wcu - self.index_wcu_assumed:g} if not doubled)"
         return text
 
 
 def total_cost(costs: Iterable[Cost]) -> Cost:
-    total = Cost()
-    for cost in costs:
-        total = total + cost
-    return total
-
-
-def _fmt(units: float) -> str:
-    return f"{units:g}"
+    return sum(costs, Cost())  # type: ignore[arg-type]
 
 
 def reported_units(response: Mapping[str, Any]) -> float | None:

@@ -312,3 +312,21 @@ def test_a_filter_does_not_lower_a_querys_cost():
 )
 def test_reported_units_reads_single_list_and_missing_forms(response, expected):
     assert reported_units(response) == expected
+
+
+def test_transactional_and_batch_gets_round_each_item():
+    small, big = {"pk": "a", "sk": "1", "m": "x"}, {"pk": "a", "sk": "2", "m": "x" * 5000}
+    get = [{"Get": {"TableName": "t", "Key": wire_item({"pk": "a", "sk": s})}} for s in "123"]
+    before = images(small, big)  # the third key finds nothing: still the minimum
+    cost = price("TransactGetItems", {"TransactItems": get}, {}, tables={"t": TABLE}, before=before)
+    assert cost.rcu == 2 * (1 + 2 + 1)
+    keys = {"t": {"Keys": [a["Get"]["Key"] for a in get], "ConsistentRead": True}}
+    batch = price("BatchGetItem", {"RequestItems": keys}, {}, tables={"t": TABLE}, before=before)
+    assert batch.rcu == 1 + 2 + 1
+
+
+def test_an_engine_page_over_1_mb_is_priced_as_aws_would_page_it():
+    items = [wire_item(blob(4000)) for _ in range(300)]
+    cost = price("Scan", {"TableName": "t"}, {"Items": items}, tables={"t": TABLE})
+    assert cost.rcu == 147.0  # 128.5 + 18.5, as in test_each_1_mb_page_is_rounded_separately
+    assert [step.split(":")[0] for step in cost.steps] == ["AWS page 1", "AWS page 2"]

@@ -90,3 +90,25 @@ def test_the_index_name_comes_from_the_model(lab, monkeypatch):
     entries = {e["pattern"]: e for e in build_catalogue(lab)}
     assert entries["A"]["index"] == "renamed-index"
     assert entries["E"]["index"] == "renamed-index"
+
+
+def test_markdown_into_a_readme_without_markers_is_one_line_and_writes_nothing(
+    seeded_cli, tmp_path
+):
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers here\n")
+    code, out, err = seeded_cli("catalogue", "--markdown", "--readme", str(readme))
+    assert code == 2 and out == ""
+    assert err.startswith("cruddur-lab: error: ") and "has no catalogue markers" in err
+    assert len(err.strip().splitlines()) == 1
+    assert readme.read_text() == "# no markers here\n"
+
+
+def test_catalogue_refuses_aws_before_sending_anything(seeded_lab):
+    from cruddur_lab.engine.trace import recording
+    from cruddur_lab.errors import ConfigError
+
+    aws = type(seeded_lab)(seeded_lab.settings.with_(engine="aws"))
+    with recording(aws) as calls, pytest.raises(ConfigError, match="never created on AWS"):
+        build_catalogue(aws)
+    assert calls == []

@@ -19,10 +19,10 @@ from cruddur_lab.modeling.costs import (
     ON_DEMAND_PRICES,
     RequestUnitPrices,
     measure,
-    measure_patterns,
     price_per_million,
     sustained_rate,
 )
+from cruddur_lab.modeling.runs import measure_patterns, measure_trade_offs, per_message
 from cruddur_lab.modeling.scratch import scratch_table
 from cruddur_lab.scripts.reads import get_conversation, read_all, sort_items
 
@@ -95,3 +95,35 @@ def test_no_scratch_table_is_made_on_aws(seeded_lab):
     aws = type(seeded_lab)(seeded_lab.settings.with_(engine="aws"))
     with pytest.raises(ConfigError, match="never created on AWS"), scratch_table(aws):
         pass
+
+
+def test_a_message_end_to_end_limits_the_bootcamps_table_to_five_ninths_a_second(costs):
+    message = per_message(costs)
+    assert message.cost.wcu == 9.0  # C's put + E's two transactional moves
+    assert message.sustained()["limit"] == pytest.approx(5 / 9)
+
+
+def test_the_safe_handler_costs_twice_the_bootcamps_and_sparseness_saves_an_index_write(
+    seeded_lab, costs
+):
+    trade = measure_trade_offs(seeded_lab)
+    bootcamp = trade["E-bootcamp"].cost
+    assert [c.operation for c in trade["E-bootcamp"].requests] == [
+        "Query",
+        "DeleteItem",
+        "PutItem",
+        "DeleteItem",
+        "PutItem",
+    ]
+    assert (bootcamp.wcu, bootcamp.index_wcu) == (4.0, 4.0)
+    assert costs["E"].cost.wcu == 2 * bootcamp.wcu
+    assert trade["C-not-sparse"].cost.index_wcu == 1.0
+    assert costs["C"].cost.index_wcu == 0.0
+
+
+def test_patterns_are_measured_after_the_data_even_when_the_clock_is_behind_it(seeded_lab):
+    from cruddur_lab.clock import Clock
+
+    seeded_lab.clock = Clock.pinned("2020-01-01T00:00:00+00:00")  # the data is years ahead
+    seeded_lab.settings = seeded_lab.settings.with_(now="2020-01-01T00:00:00+00:00")
+    assert measure_patterns(seeded_lab)["E"].cost.wcu == 8.0  # both rows still move forward

@@ -116,3 +116,47 @@ def test_a_failed_conditional_put_is_recorded_and_priced(seeded_lab):
     (call,) = calls
     assert call.error == "ConditionalCheckFailedException"
     assert call.cost.wcu == 1.0 and call.cost.index_wcu == 0.0
+
+
+def test_an_update_is_priced_from_the_item_before_and_after_it(seeded_lab):
+    row = next(
+        r for r in read_all(seeded_lab, "scan") if r.get(model.GSI_PARTITION_KEY)
+    )  # a group row, in the index
+    key = {"pk": row["pk"], "sk": row["sk"]}
+    with recording(seeded_lab, ["UpdateItem"]) as calls:
+        seeded_lab.table.update_item(
+            Key=key, UpdateExpression="SET message = :m", ExpressionAttributeValues={":m": "x"}
+        )
+        seeded_lab.table.update_item(Key=key, UpdateExpression="REMOVE message_group_uuid")
+    projected, leaving = (call.cost for call in calls)
+    assert (projected.wcu, projected.index_wcu) == (1.0, 1.0)  # projected attribute changed
+    assert "index message-group-sk-index: update" in "\n".join(projected.steps)
+    assert (leaving.wcu, leaving.index_wcu) == (1.0, 1.0)  # left the index: one delete
+    assert "index message-group-sk-index: delete" in "\n".join(leaving.steps)
+
+
+def test_the_difference_is_only_given_against_aws():
+    from cruddur_lab.capacity import Cost
+    from cruddur_lab.engine.trace import Call, format_reported
+
+    priced = Cost(rcu=1.0)
+    on_aws = Call("Query", {}, engine="aws", cost=priced, reported_units=1.5)
+    on_moto = Call("Query", {}, engine="embedded", cost=priced, reported_units=1.0)
+    assert on_aws.difference == 0.5
+    assert on_moto.difference is None
+    assert format_reported(on_aws) == (
+        "reported by AWS: CapacityUnits 1.5 (reported minus estimated: +0.5)"
+    )
+
+
+def test_a_get_item_is_charged_its_whole_item_whatever_the_projection(seeded_lab):
+    row = read_all(seeded_lab, "scan")[0]
+    with recording(seeded_lab, ["GetItem"]) as calls:
+        seeded_lab.table.get_item(
+            Key={"pk": row["pk"], "sk": row["sk"]}, ProjectionExpression="pk", ConsistentRead=True
+        )
+        seeded_lab.table.get_item(Key={"pk": "MSG#none", "sk": "none"})
+    projected, missing = calls
+    assert projected.item_sizes == (item_size(row),)
+    assert projected.cost.rcu == 1.0
+    assert missing.cost.rcu == 0.5  # nothing there: still the (eventual) minimum

@@ -96,7 +96,10 @@ def price(
     if operation in ("Query", "Scan"):
         pricer.page(params, evaluated if evaluated is not None else response.get("Items", []))
     elif operation == "GetItem":
-        pricer.get(params["TableName"], response.get("Item"), params)
+        # The whole item is charged, whatever ProjectionExpression returned: read before.
+        table = params["TableName"]
+        item = pricer.old(table, params["Key"]) if before else response.get("Item")
+        pricer.get(table, item, params)
     elif operation == "BatchGetItem":
         pricer.batch_get(params, response)
     elif operation == "TransactGetItems":
@@ -142,14 +145,20 @@ class _Pricer:
 
     def page(self, params: Mapping[str, Any], items: list[dict[str, Any]]) -> None:
         consistent = bool(params.get("ConsistentRead"))
-        sizes = [capacity.item_size(item) for item in items]
-        units = capacity.read_units_for_size(sum(sizes), consistent=consistent)
-        blocks = capacity.blocks(sum(sizes), capacity.READ_UNIT_BYTES)
         how = "strongly consistent" if consistent else "eventually consistent: half"
-        self.steps.append(
-            f"{len(items)} item(s) evaluated, {sum(sizes)} B together -> {blocks} x 4 KB "
-            f"({how}) = {units:g} RCU"
-        )
+        # An engine that returns more than 1 MB in one page is priced as AWS would page it.
+        pages = capacity.split_pages(items)
+        units = 0.0
+        for number, page in enumerate(pages, 1):
+            size = sum(capacity.item_size(item) for item in page)
+            page_units = capacity.read_units_for_size(size, consistent=consistent)
+            blocks = capacity.blocks(size, capacity.READ_UNIT_BYTES)
+            where = f"AWS page {number}: " if len(pages) > 1 else ""
+            self.steps.append(
+                f"{where}{len(page)} item(s) evaluated, {size} B together -> {blocks} x 4 KB "
+                f"({how}) = {page_units:g} RCU"
+            )
+            units += page_units
         index = params.get("IndexName")
         if index:
             self._index(index, rcu=units)

@@ -7,6 +7,7 @@
 >>> calls[0].cost                          # estimated on AWS: Cost(rcu=1.0, ...)
 >>> calls[0].reported_units, calls[0].reported_synthetic   # the engine's figure
 >>> print(format_priced_calls(calls))      # requests with estimate beside reported
+>>> format_estimate(calls[0]), format_reported(calls[0])   # the two figures, one line each
 
 Each ``Call`` keeps:
 
@@ -28,9 +29,11 @@ Scan with a filter or projection, the same page again without them (``Limit`` se
 ``ScannedCount``). Those are reads only -- the engine's state is unchanged -- sent through
 the same client with a per-thread flag set, so they are neither recorded nor priced and
 the learner's list shows only the package's requests. On AWS they consume real (small)
-read capacity; pass ``price=False`` to send nothing extra. The recorder also asks for
-``ReturnConsumedCapacity: INDEXES`` when a request did not ask for a figure (``Call.added``
-names it), so the engine reports one; nothing else in a request is changed.
+read capacity; pass ``price=False`` to send nothing extra. (Also GetItem, BatchGetItem and
+TransactGetItems: the whole item is charged whatever a projection returned, so it is read.)
+The recorder also asks for ``ReturnConsumedCapacity: INDEXES`` when a request did not ask
+for a figure (``Call.added`` names it), so the engine reports one; nothing else in a
+request is changed.
 """
 
 from __future__ import annotations
@@ -177,8 +180,6 @@ class _Recorder:
             after = self._read_items(updated, tables) if updated else {}
         if operation in ("Query", "Scan"):
             evaluated = self._evaluated(operation, wire, parsed)
-        if operation == "GetItem":
-            parsed = {**parsed, "Item": before.get(_only(before))} if before else parsed
         call.cost = pricing.price(
             operation, wire, parsed, tables=tables, before=before, after=after, evaluated=evaluated
         )
@@ -186,8 +187,10 @@ class _Recorder:
             call.item_sizes = tuple(item_size(i) for i in evaluated)
         elif operation in ("Query", "Scan"):
             call.item_sizes = tuple(item_size(i) for i in parsed.get("Items", []))
-        elif before or operation in pricing.WRITES:
+        elif operation in pricing.WRITES:
             call.item_sizes = tuple(item_size(i) for i in _written_items(operation, wire))
+        else:  # GetItem and friends: the whole items, as they are charged
+            call.item_sizes = tuple(item_size(i) for i in before.values() if i is not None)
 
     def _images_before(self, call: Call) -> pricing.Images:
         tables = self._tables_for(call.operation, call.wire)
@@ -285,10 +288,6 @@ def _keep_used_placeholders(request: dict[str, Any]) -> None:
             request.pop(name, None)
 
 
-def _only(images: pricing.Images) -> tuple[str, tuple[str, ...]]:
-    return next(iter(images))
-
-
 def _updated_keys(operation: str, wire: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     if operation == "UpdateItem":
         return [(wire["TableName"], wire["Key"])]
@@ -346,21 +345,32 @@ def format_calls(calls: Sequence[Call]) -> str:
     return "\n".join(format_call(call) for call in calls) if calls else "(no requests)"
 
 
-def format_cost_line(call: Call) -> str:
-    """``estimated on AWS: … | reported by moto (synthetic): …`` for one request."""
+def format_estimate(call: Call) -> str:
+    """``estimated on AWS: 1 RCU, 0 WCU`` (what AWS's rules charge for this request)."""
     if call.operation not in pricing.DATA_PLANE:
         return "control plane: no read or write units"
-    estimate = str(call.cost) if call.cost is not None else "not estimated"
+    return f"estimated on AWS: {call.cost if call.cost is not None else 'not estimated'}"
+
+
+def format_reported(call: Call) -> str:
+    """``reported by moto (synthetic, …): 1 units``; on AWS with the difference."""
     units = call.reported_units
-    reported = "none reported" if units is None else f"{units:g} units"
+    reported = "none reported" if units is None else f"CapacityUnits {units:g}"
     source = {
         "embedded": "reported by moto (synthetic, not what AWS charges)",
         "aws": "reported by AWS",
     }.get(call.engine, f"reported by the {call.engine} engine")
-    text = f"estimated on AWS: {estimate} | {source}: {reported}"
+    text = f"{source}: {reported}"
     if call.difference is not None:
-        text += f" | difference {call.difference:+g}"
+        text += f" (reported minus estimated: {call.difference:+g})"
     return text
+
+
+def format_cost_line(call: Call) -> str:
+    """``estimated on AWS: … | reported by moto (synthetic): …`` for one request."""
+    if call.operation not in pricing.DATA_PLANE:
+        return format_estimate(call)
+    return f"{format_estimate(call)} | {format_reported(call)}"
 
 
 def format_priced_calls(calls: Sequence[Call], *, steps: bool = False) -> str:

@@ -6,12 +6,9 @@ constant per pattern.
 
 >>> measured = measure(lab, get_conversation, lab)     # run it, keep its priced requests
 >>> measured.cost                                      # Cost(rcu=1.0, ...)
->>> costs = measure_patterns(lab)                      # every script and pattern A-E
->>> costs["E"].sustained()                             # messages/s the bootcamp's 5/5 allowed
->>> costs["E"].on_demand_per_million()                 # dollars per million messages
-
-``measure_patterns`` runs the write patterns on a scratch copy of the table
-(``cruddur_lab.modeling.scratch``): the learner's table is only read.
+>>> costs = measure_patterns(lab)      # cruddur_lab.modeling.runs: every script and A-E
+>>> costs["E"].sustained()             # messages/s the bootcamp's 5/5 allowed
+>>> costs["E"].on_demand_per_million() # dollars per million messages
 
 Money. On-demand prices change; they are the one named, dated parameter
 ``ON_DEMAND_PRICES`` below (the README says where they came from), never hard-coded
@@ -171,156 +168,51 @@ def to_frame(costs: Sequence[PatternCost]) -> Any:
     return pd.DataFrame([c.summary() for c in costs]).set_index("pattern")
 
 
-# --- running every pattern ------------------------------------------------------------
+def format_pattern(cost: PatternCost, *, steps: bool = True, width: int = 100) -> str:
+    """One pattern's requests, each with what it touches, the arithmetic (``steps``), the
+    estimate and the engine's own figure; then the total. Lines stay within ``width``."""
+    import textwrap
 
-#: Texts the measured writes send; fixed, so sizes (and the README's figures) are stable.
-MEASURED_MESSAGE = "Pricing this message: how many units does it cost?"
+    from cruddur_lab.engine.trace import format_estimate, format_reported
+    from cruddur_lab.modeling.describe import describe_request
 
+    per = "" if cost.per == "call" else f" (per {cost.per})"
+    lines = [f"{cost.title}{per}"]
 
-def measure_patterns(lab: Lab) -> dict[str, PatternCost]:
-    """Run the scripts and patterns A–E once each on a scratch copy of ``lab``'s table.
+    def add(text: str, indent: str) -> None:
+        lines.extend(
+            textwrap.wrap(
+                text,
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent + "  ",
+                break_on_hyphens=False,
+            )
+        )
 
-    The seed is measured on an empty scratch table (its first run); everything else on a
-    copy of the current items, with the seed conversation's two users.
-    """
-    from cruddur_lab.modeling.scratch import scratch_table
-
-    results: dict[str, PatternCost] = {}
-    with scratch_table(lab, copy=False) as empty:
-        results["seed"] = _record(empty, *_ORDER[0])
-    with scratch_table(lab) as scratch:
-        for pattern, title, run in _PATTERNS:
-            results[pattern] = _record(scratch, pattern, title, run)
-    results["E"].per = "message"
-    return {key: results[key] for key, *_ in _ORDER}
-
-
-def _record(lab: Lab, pattern: str, title: str, run: Callable[..., Any]) -> PatternCost:
-    # What a pattern needs to be set up (D: someone to write to) is read before recording.
-    prepared = _PREPARE[pattern](lab) if pattern in _PREPARE else None
-    with recording(lab) as calls:
-        _last_result[lab.settings.table_name] = run(lab, prepared)
-    return PatternCost(pattern, title, data_plane(calls))
-
-
-#: What the previous runner returned, per table: Pattern E prices Pattern C's message.
-_last_result: dict[str, Any] = {}
-
-
-def _seed(lab: Lab, prepared: Any = None) -> None:
-    from cruddur_lab.scripts.seed import seed
-
-    seed(lab)
-
-
-def _caller(lab: Lab, index: int = 0) -> str:
-    from cruddur_lab.app.patterns import caller_for_handle
-
-    return caller_for_handle(lab, model.SEED_GROUP_HANDLES[index])
-
-
-def _scan(lab: Lab, prepared: Any = None) -> None:
-    from cruddur_lab.scripts.reads import scan
-
-    scan(lab)
-
-
-def _get_conversation(lab: Lab, prepared: Any = None) -> None:
-    from cruddur_lab.scripts.reads import get_conversation
-
-    get_conversation(lab)
-
-
-def _list_conversations(lab: Lab, prepared: Any = None) -> None:
-    from cruddur_lab.scripts.reads import list_conversations
-
-    list_conversations(lab)
-
-
-def _pattern_a(lab: Lab, prepared: Any = None) -> None:
-    from cruddur_lab.app.patterns import list_messages
-
-    list_messages(lab, _caller(lab), model.SEED_GROUP_UUID)
-
-
-def _pattern_b(lab: Lab, prepared: Any = None) -> None:
-    from cruddur_lab.app.patterns import list_message_groups
-
-    list_message_groups(lab, _caller(lab))
-
-
-def _pattern_c(lab: Lab, prepared: Any = None) -> Any:
-    from cruddur_lab.app.patterns import create_message
-
-    return create_message(lab, _caller(lab), model.SEED_GROUP_UUID, MEASURED_MESSAGE)
-
-
-def _pattern_e(lab: Lab, prepared: Any = None) -> None:
-    """The stream handler's work for the one message Pattern C just wrote.
-
-    The handler (the Lambda's code) gets that message's INSERT record, as Lambda would
-    deliver it; reading the stream itself is billed as stream read requests, not RCU.
-    """
-    from cruddur_lab.app.deploy.handler import StreamHandler
-    from cruddur_lab.capacity import wire_item
-
-    message = _last_result[lab.settings.table_name]
-    item = model.message_item(
-        message_group_uuid=message.message_group_uuid,
-        message_uuid=message.message_uuid,
-        sender=model.User(message.user_uuid, message.user_handle, message.user_display_name),
-        text=message.message,
-        created_at=message.created_at,
-    )
-    record = {
-        "eventName": "INSERT",
-        "dynamodb": {
-            "Keys": wire_item({"pk": item["pk"], "sk": item["sk"]}),
-            "NewImage": wire_item(item),
-            "SequenceNumber": "1",
-        },
-    }
-    handler = StreamHandler(
-        lab.client("dynamodb"), lab.settings.table_name, gsi_name=model.GSI_NAME
-    )
-    handler.process({"Records": [record]})
-
-
-def _pattern_d(lab: Lab, prepared: Any = None) -> None:
-    from cruddur_lab.app.patterns import create_message_group
-
-    create_message_group(lab, _caller(lab), prepared, MEASURED_MESSAGE)
-
-
-def _stranger(lab: Lab) -> str:
-    """A seed user who shares no conversation with the caller yet (so D creates one)."""
-    from cruddur_lab.scripts.reads import read_all
-    from cruddur_lab.scripts.usersdb import find_user_by_handle
-
-    me = find_user_by_handle(lab, model.SEED_GROUP_HANDLES[0])
-    rows = read_all(
-        lab,
-        "query",
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": model.group_pk(me.uuid)},
-    )
-    known = {row.get("user_handle") for row in rows}
-    for handle, *_ in model.SEED_USERS:
-        if handle != me.handle and handle not in known:
-            return handle
-    raise ValueError("every seed user already shares a conversation with the caller")
-
-
-_ORDER = (
-    ("seed", "seed: users and the seed conversation (first run)", _seed),
-    ("scan", "scan: every item", _scan),
-    ("get-conversation", "get-conversation: newest 20 messages", _get_conversation),
-    ("list-conversations", "list-conversations: a user's inbox", _list_conversations),
-    ("A", "A list messages in a group", _pattern_a),
-    ("B", "B list a user's message groups", _pattern_b),
-    ("C", "C create a message in an existing group", _pattern_c),
-    ("E", "E move the group rows for one new message", _pattern_e),
-    ("D", "D create a message in a new group", _pattern_d),
-)
-_PATTERNS = _ORDER[1:]
-_PREPARE: dict[str, Callable[[Lab], Any]] = {"D": _stranger}
+    for number, call in enumerate(cost.requests, 1):
+        described = describe_request(call, templated=False)
+        where = f"index {described['index']}" if described["index"] else "table"
+        how = [described["consistency"], described["sort"]]
+        if described["page_size"]:
+            how.append(f"Limit {described['page_size']}")
+        add(f"{number}. {call.operation} on the {where} ({', '.join(h for h in how if h)})", "  ")
+        label = (
+            "writes"
+            if described["consistency"] in ("write", "transactional")
+            and (call.operation not in ("Query", "Scan", "GetItem"))
+            else "key"
+        )
+        if described["key_condition"]:
+            add(f"{label}: {described['key_condition']}", "     ")
+        if described["filter"]:
+            add(
+                f"filter: {described['filter']} (evaluated items are charged all the same)", "     "
+            )
+        if steps and call.cost is not None:
+            for step in call.cost.steps:
+                add(step.strip(), "     " + ("  " if step.startswith("  ") else ""))
+        add(format_estimate(call), "     ")
+        add(format_reported(call), "     ")
+    lines.append(f"  total: {cost.cost}")
+    return "\n".join(lines)

@@ -1,0 +1,338 @@
+# %% [markdown]
+# # 11 · Cost and capacity: predict, then measure
+#
+# ## Aim
+#
+# For every script and pattern you have met, first predict what one call costs on AWS,
+# then measure it: the requests it sends, the sizes of the items they touch, the arithmetic
+# AWS applies, and, beside it, the figure this engine reports. Then turn the costs into what
+# an app owner asks: how many calls a second the bootcamp's provisioned 5 RCU / 5 WCU carried,
+# and what a million calls cost on demand. It ends with a trade-off the bootcamp never
+# priced.
+#
+# ## Theory
+#
+# DynamoDB charges **capacity units** computed from item sizes
+# ([item sizes](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html),
+# [read and write units](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html)):
+#
+# * **Item size**: for every attribute, the UTF-8 bytes of its *name* plus its value
+#   (strings by UTF-8 bytes, numbers about one byte per two significant digits plus one,
+#   booleans and nulls one byte, lists and maps 3 bytes plus 1 per element). At most 400 KB.
+# * **Reads**: 1 RCU per 4 KB strongly consistent, half of that eventually consistent,
+#   double in a transaction. `GetItem` rounds its item; a `Query` or `Scan` *sums* the items
+#   it **evaluates** and rounds once per page (a page stops at 1 MB). A filter does not
+#   lower the cost, and a read that finds nothing still costs the minimum. Reads of a global
+#   secondary index count against the **index's** capacity, never strongly consistent.
+# * **Writes**: 1 WCU per 1 KB of the *larger* of the old and new item, per item; a delete
+#   counts the deleted item; a write whose condition fails still costs the existing item
+#   ([conditional writes](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html#WorkingWithItems.ConditionalUpdate)).
+# * **Index writes**
+#   ([GSI writes](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes)):
+#   an item entering the index costs one index write, leaving it one, a changed index key two
+#   (delete and put), a change of projected attributes one, an item never in the index
+#   nothing. That is the sparse index's payoff: message rows carry no `message_group_uuid`.
+# * **Transactions** cost double
+#   ([transactions](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling)).
+#   Whether the index writes a transaction causes are doubled too, the guide does not say:
+#   the figures below count them doubled (the larger) and show the other in brackets.
+# * **Throughput and money**: provisioned capacity is per second, on the table and on each
+#   index separately; on demand, a read or write request unit is billed per million
+#   ([pricing](https://aws.amazon.com/dynamodb/pricing/on-demand/)).
+#
+# This engine is moto. It reports a constant `ConsumedCapacity` (or none at all for a
+# transaction), whatever the size: its figure is printed beside each estimate, marked
+# synthetic, and never used for one. The estimates come from `cruddur_lab.capacity`.
+
+# %% tags=["parameters"]
+engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
+now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+table_name = "cruddur-messages"
+messages = 100  # messages in the seed conversation
+reset = False  # True drops the table first; nothing is ever deleted unless you ask
+
+# %%
+import json
+import math
+
+from IPython.display import display
+
+from cruddur_lab import Lab, capacity, model
+from cruddur_lab.engine.trace import recording
+from cruddur_lab.modeling.costs import (
+    BOOTCAMP_CAPACITY,
+    ON_DEMAND_PRICES,
+    format_pattern,
+    to_frame,
+)
+from cruddur_lab.modeling.runs import measure_patterns, measure_trade_offs, per_message
+from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+from cruddur_lab.scripts.reads import get_conversation
+
+
+def verdict(guess, actual, unit):
+    """Your prediction beside AWS's figure."""
+    said = "no guess yet" if guess is None else f"you guessed {guess:g} {unit}"
+    return f"{said}; AWS's rules give {actual:g} {unit}"
+
+
+print("bootcamp capacity:", BOOTCAMP_CAPACITY)
+print(
+    f"on-demand prices ({ON_DEMAND_PRICES.region}, {ON_DEMAND_PRICES.as_of}):",
+    f"${ON_DEMAND_PRICES.read_per_million} per million read request units,",
+    f"${ON_DEMAND_PRICES.write_per_million} per million write request units",
+)
+
+# %% [markdown]
+# ## Practice
+
+# %%
+lab = Lab.open(engine, table_name=table_name, now=now)
+print(ensure_lesson_data(lab, messages=messages, reset=reset))
+
+# %% [markdown]
+# ### 1. How big is a message?
+#
+# **Predict.** A message row has seven string attributes: `pk` (`MSG#` and a uuid), `sk`
+# (a timestamp), `message_uuid`, `message`, and the sender's uuid, display name and handle.
+# How many bytes is the newest seed message? Write your guess, then run the next cell.
+
+# %%
+guess_bytes = None  # e.g. 250
+
+# %%
+row = get_conversation(lab).items[-1]
+for name in model.MESSAGE_ATTRIBUTES:
+    value = row[name]
+    print(f"{name:18} {len(name.encode()):2} + {len(value.encode()):3} bytes  {value[:44]}")
+size = capacity.item_size(row)
+print(verdict(guess_bytes, size, "bytes"))
+print("one write unit holds 1,024 bytes, one read unit 4,096")
+
+# %% [markdown]
+# The names count as much as the values: `user_display_name` costs 17 bytes in every item.
+# And text is counted in UTF-8 bytes, not characters: the longest message the app accepts,
+# written in four-byte characters, makes an item four times bigger.
+
+# %%
+longest = {**row, "message": "🙂" * model.MAX_MESSAGE_CHARS}
+print(
+    f"1,024 emoji: {capacity.item_size(longest)} bytes ->",
+    f"{capacity.write_units(longest):g} WCU to write,",
+    f"{capacity.item_read_units(longest):g} RCU to read (eventually consistent)",
+)
+print(
+    "still far under the 400 KB item limit:",
+    capacity.check_item_size(longest) < capacity.MAX_ITEM_BYTES,
+)
+
+# %% [markdown]
+# ### 2. Run every pattern once, recorded
+#
+# Each script and pattern runs once, as the app calls it, while the recorder prices every
+# request it sends. The writes (C, D, E) run on a scratch copy of this table, so the lesson's
+# data stays as it is; the requests are shown under this table's name.
+
+# %%
+costs = measure_patterns(lab)
+print(", ".join(costs))
+
+# %% [markdown]
+# A request as it went over the wire: typed values (`{"S": …}`), the table, and the
+# `ReturnConsumedCapacity` that asks the engine for its figure.
+
+# %%
+print(json.dumps(costs["get-conversation"].requests[0].wire, indent=1))
+
+# %% [markdown]
+# ### 3. Reads: get-conversation and Pattern A
+#
+# **Predict.** `get-conversation` reads the newest 20 messages, eventually consistent, in
+# one page. Each is about the size you measured above. How many RCU? And Pattern A, which
+# first checks on the index that you belong to the group?
+
+# %%
+guess_get_conversation = None  # RCU
+guess_pattern_a = None  # RCU, table and index together
+
+# %%
+print(format_pattern(costs["get-conversation"]))
+print(verdict(guess_get_conversation, costs["get-conversation"].cost.rcu, "RCU"))
+print()
+print(format_pattern(costs["A"]))
+cost_a = costs["A"].cost
+print(verdict(guess_pattern_a, cost_a.rcu + cost_a.index_rcu, "RCU"))
+
+# %% [markdown]
+# Twenty items of about 290 bytes sum to more than 4 KB: two blocks, halved. Rounded per
+# item instead, they would cost ten blocks. Pattern B and list-conversations read one small
+# inbox row, the minimum; the scan reads every item, page by page:
+
+# %%
+for name in ("B", "list-conversations", "scan"):
+    print(format_pattern(costs[name]))
+    print()
+
+# %% [markdown]
+# ### 4. Writes: Pattern C and the sparse index
+#
+# **Predict.** Pattern C puts one message row (after a membership check on the index). How
+# many table WCU, and how many index WCU?
+
+# %%
+guess_c_table, guess_c_index = None, None  # WCU
+
+# %%
+print(format_pattern(costs["C"]))
+print(verdict(guess_c_table, costs["C"].cost.wcu, "table WCU"))
+print(verdict(guess_c_index, costs["C"].cost.index_wcu, "index WCU"))
+
+# %% [markdown]
+# ### 5. Pattern D: a new conversation
+#
+# **Predict.** One transaction puts both group rows and the first message. Each item is
+# under 1 KB. Table WCU? And the index: which of the three items enter it?
+
+# %%
+guess_d_table, guess_d_index = None, None  # WCU
+
+# %%
+print(format_pattern(costs["D"]))
+print(verdict(guess_d_table, costs["D"].cost.wcu, "table WCU"))
+print(verdict(guess_d_index, costs["D"].cost.index_wcu, "index WCU"))
+
+# %% [markdown]
+# Three puts, doubled: 6 WCU on the table. The two group rows also enter the index: 2 index
+# writes, 4 if AWS doubles them like the transaction's own. So Pattern D is not "6 units in
+# all" but 10 (8 if the index writes are not doubled), plus the strongly consistent read
+# that checks whether the two already share a conversation.
+#
+# ### 6. Pattern E: what each message really costs
+#
+# **Predict.** For one new message the stream handler reads the index, then moves each of
+# the two group rows with a transaction: delete the old key, put the new one. Table WCU?
+# Index WCU?
+
+# %%
+guess_e_table, guess_e_index = None, None  # WCU
+
+# %%
+print(format_pattern(costs["E"]))
+print(verdict(guess_e_table, costs["E"].cost.wcu, "table WCU"))
+print(verdict(guess_e_index, costs["E"].cost.index_wcu, "index WCU"))
+
+# %% [markdown]
+# Each move changes the row's key, so for the index it is a row leaving and a row entering:
+# two index writes a move. The bootcamp's 5 WCU table carried far fewer messages than its
+# five writes a second suggest.
+#
+# ### 7. Throughput at the bootcamp's 5 RCU / 5 WCU
+#
+# Calls per second each budget sustains: the table's reads and writes, the index's reads
+# and writes, each provisioned at 5. The smallest one is the limit. A message is C and E
+# together.
+
+# %%
+message = per_message(costs)
+rows = [*costs.values(), message]
+table = to_frame(rows)[["requests", "rcu", "wcu", "index_rcu", "index_wcu", "per_second_at_5_5"]]
+display(table)
+
+# %%
+rates = message.sustained()
+for budget in ("table_reads", "table_writes", "index_reads", "index_writes"):
+    rate = rates[budget]
+    print(f"{budget:13} {'not used' if rate is None else f'{rate:.2f} messages a second'}")
+print(
+    f"the table sustained {rates['limit']:.2f} messages a second,",
+    f"{rates['limit'] * 3600:.0f} an hour, for the whole app",
+)
+
+# %% [markdown]
+# ### 8. Money, on demand
+#
+# On demand there is no budget to exceed: each request unit is billed. Per million calls,
+# with the prices above:
+
+# %%
+money = to_frame(rows)[["usd_per_million"]]
+display(money)
+
+# %% [markdown]
+# ### 9. The trade-off the bootcamp never priced
+#
+# The bootcamp's handler moved a group row with a plain `DeleteItem`, then a `PutItem`: two
+# requests that a failure between them turns into a lost row (notebook 10). The handler here
+# puts both in one transaction. And the index is sparse: if message rows carried
+# `message_group_uuid`, every message would enter the index too. Both measured on a scratch
+# copy:
+
+# %%
+trade = measure_trade_offs(lab)
+print(format_pattern(trade["E-bootcamp"], steps=False))
+print()
+bootcamp, safe = trade["E-bootcamp"].cost, costs["E"].cost
+print(
+    f"per message, table WCU: transactional {safe.wcu:g}, bootcamp {bootcamp.wcu:g}",
+    f"-> {safe.wcu / bootcamp.wcu:g}x",
+)
+print(
+    f"per message, index WCU: transactional {safe.index_wcu:g}",
+    f"({safe.index_wcu - safe.index_wcu_assumed:g} if not doubled), bootcamp {bootcamp.index_wcu:g}",
+)
+dense = trade["C-not-sparse"].cost
+print(
+    f"a message row in the index would add {dense.index_wcu:g} index WCU to every message",
+    f"(sparse: {costs['C'].cost.index_wcu:g})",
+)
+
+# %% [markdown]
+# ## Check
+
+# %%
+newest = get_conversation(lab).items
+by_hand = math.ceil(sum(capacity.item_size(i) for i in newest) / 4096) / 2
+assert costs["get-conversation"].cost.rcu == by_hand
+assert all(c.reported_synthetic for c in costs["A"].requests) == lab.is_embedded
+moves = [c for c in costs["E"].requests if c.operation == "TransactWriteItems"]
+assert costs["E"].cost.wcu == 4 * len(moves) and costs["E"].cost.index_wcu == 4 * len(moves)
+assert costs["C"].cost.index_wcu == 0 and dense.index_wcu == 1
+assert safe.wcu == 2 * bootcamp.wcu
+assert costs["D"].cost.index_wcu > 0
+with recording(lab) as calls:
+    get_conversation(lab)
+assert [c.operation for c in calls if c.cost and c.cost.rcu] == ["Query"]
+print("checks passed")
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Send a message of 1,000 characters with Pattern C (`create_message` inside
+#    `recording(lab)`). How many WCU, and why not 1?
+# 2. A scan with a filter that matches nothing: what does it cost compared with the same
+#    scan without the filter? Try `lab.table.scan(FilterExpression=...)` while recording.
+# 3. How many messages a second would the bootcamp's table carry if the index writes of a
+#    transaction were not doubled? Which budget limits it then?
+#
+# <details><summary>Solutions</summary>
+#
+# 1. The item is over 1 KB (1,000 bytes of text plus about 230 of names and keys): 2 WCU.
+#    Size is bytes of names and values, rounded up per item.
+# 2. The same: a Scan is charged for the items it evaluates, before the filter; the filter
+#    saves transfer, not capacity.
+# 3. The index would need 4 WCU a message and allow 1.25 a second, but the table still
+#    needs 9 WCU a message: 5 / 9 = 0.56 a second, limited by the table's writes.
+#
+# </details>
+#
+# ## Summary
+#
+# * Costs follow item sizes, names included: a Query sums what it evaluates and rounds per
+#   page; a write counts the larger image, per item, doubled in a transaction.
+# * Index writes are extra: D's two group rows and E's two moves pay them; messages do not,
+#   because the index is sparse.
+# * A message costs 9 table WCU end to end: the bootcamp's 5 WCU carried about half a
+#   message a second; the safe handler costs twice the unsafe one, and is worth it.
+
+# %%
+lab.close()
