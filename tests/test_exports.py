@@ -188,3 +188,20 @@ def test_export_to_a_missing_folder_is_one_line_and_exit_2(tmp_path, capsys):
         f"cruddur-lab: error: --output {target}: folder {target.parent} does not exist; "
         "create it first\n",
     )
+
+
+def test_export_onto_a_folder_is_one_line_and_leaves_nothing_behind(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.mkdir()
+    assert main(["export", "cloudformation", "--output", str(target)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"cruddur-lab: error: cannot write {target} (")
+    assert captured.err.endswith("): choose another --output\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+    assert list(target.iterdir()) == []
+
+
+def test_export_with_a_bad_clock_is_a_settings_error(capsys):
+    assert main(["export", "workbench", "--now", "yesterday"]) == 2
+    assert capsys.readouterr().err.startswith("cruddur-lab: error: ")
