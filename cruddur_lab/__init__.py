@@ -30,7 +30,7 @@ _EXPORTS = {
     "list_message_groups": "app.patterns",
     "create_message": "app.patterns",
     "create_message_group": "app.patterns",
-    "caller_for_handle": "app.patterns",
+    "provision_caller": "app.patterns",
     "StreamProcessor": "app.streams",
     "group_row_problems": "app.streams",
 }

@@ -234,4 +234,9 @@ def schema_differences(description: dict[str, Any]) -> list[str]:
         gsi_keys = {k["AttributeName"]: k["KeyType"] for k in indexes[GSI_NAME]["KeySchema"]}
         if gsi_keys != {GSI_PARTITION_KEY: "HASH", GSI_SORT_KEY: "RANGE"}:
             problems.append(f"GSI {GSI_NAME!r} keys are {gsi_keys}")
+        # Patterns B and E read whole group rows from the index: with KEYS_ONLY or INCLUDE it
+        # returns rows without user_uuid, user_display_name or user_handle.
+        projection = indexes[GSI_NAME].get("Projection", {}).get("ProjectionType", "ALL")
+        if projection != "ALL":
+            problems.append(f"GSI {GSI_NAME!r} projects {projection}, expected ALL")
     return problems

@@ -30,6 +30,7 @@ now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "rea
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, model
@@ -89,7 +90,7 @@ print("clock: ", lab.clock)
 # what is missing). Every notebook starts with it, so each one runs on its own.
 
 # %%
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
 
 # %% [markdown]
 # One item of each kind, read by key: andrewbrown's inbox line for the seed conversation,

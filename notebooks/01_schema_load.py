@@ -19,6 +19,7 @@ engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), 
 now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
 table_name = "cruddur-messages"
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 import json
@@ -42,7 +43,7 @@ print(json.dumps(model.create_table_spec(table_name), indent=2))
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
 if reset:
-    print("dropped:", drop(lab, yes=True))
+    print("dropped:", drop(lab, yes=yes))
 first = schema_load(lab)
 print(first)
 

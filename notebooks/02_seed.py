@@ -25,6 +25,7 @@ now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "rea
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, model
@@ -44,7 +45,7 @@ print("messages per BatchWriteItem:", BATCH_SIZE)
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
 if reset:
-    drop(lab, yes=True)
+    drop(lab, yes=yes)
 print(schema_load(lab))
 
 # %% [markdown]
@@ -52,7 +53,7 @@ print(schema_load(lab))
 
 # %%
 with recording(lab, ["BatchWriteItem", "TransactWriteItems"]) as calls:
-    first = seed(lab, messages=messages)
+    first = seed(lab, messages=messages, yes=yes)
 print(first)
 print("BatchWriteItem requests:", sum(c.operation == "BatchWriteItem" for c in calls))
 
@@ -70,7 +71,7 @@ print(format_table(rows, ("handle", "display_name", "uuid", "synced with Cognito
 # The second run must write nothing: same users, same message ids, same times.
 
 # %%
-second = seed(lab, messages=messages)
+second = seed(lab, messages=messages, yes=yes)
 print(second)
 
 # %% [markdown]

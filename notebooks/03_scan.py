@@ -28,6 +28,7 @@ now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "rea
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, capacity, model
@@ -40,7 +41,7 @@ from cruddur_lab.scripts.reads import scan
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
 
 # %%
 result = scan(lab)

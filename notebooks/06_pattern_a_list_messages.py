@@ -20,10 +20,11 @@ now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "rea
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, ServiceError, model
-from cruddur_lab.app.patterns import caller_for_handle, list_messages
+from cruddur_lab.app.patterns import list_messages, provision_caller
 from cruddur_lab.engine.trace import format_calls, recording
 from cruddur_lab.notebook.display import format_items
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
@@ -34,13 +35,13 @@ print("partition read:", model.message_pk(group), "| page size:", model.PAGE_SIZ
 # %% [markdown]
 # ## Practice
 #
-# `caller_for_handle` gives the Cognito `sub` of a seed user (on a local engine it syncs the
+# `provision_caller` gives the Cognito `sub` of a seed user (on a local engine it syncs the
 # user pool first, as notebook 05 did). It is random, so we never print it.
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
-andrew = caller_for_handle(lab, "andrewbrown")
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
+andrew = provision_caller(lab, "andrewbrown")
 
 # %%
 with recording(lab, ["Query"]) as calls:
@@ -68,7 +69,7 @@ for number, p in enumerate(pages, start=1):
 # not in this conversation:
 
 # %%
-londo = caller_for_handle(lab, "londo")
+londo = provision_caller(lab, "londo")
 try:
     list_messages(lab, londo, group)
 except ServiceError as error:

@@ -19,10 +19,11 @@ now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "rea
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.app.patterns import caller_for_handle, create_message_group, list_message_groups
+from cruddur_lab.app.patterns import create_message_group, list_message_groups, provision_caller
 from cruddur_lab.clock import Clock
 from cruddur_lab.notebook.display import format_items
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
@@ -35,8 +36,8 @@ print("inbox partition:", model.group_pk("<user uuid>"))
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
-andrew = caller_for_handle(lab, "andrewbrown")
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
+andrew = provision_caller(lab, "andrewbrown")
 
 # %% [markdown]
 # A second conversation, started on 31 December at 23:58 of this year. A second `Lab` on the
@@ -124,7 +125,7 @@ print("checks passed")
 #
 # <details><summary>Solutions</summary>
 #
-# 1. `list_message_groups(lab, caller_for_handle(lab, "bayko"))`: only andrewbrown. Each
+# 1. `list_message_groups(lab, provision_caller(lab, "bayko"))`: only andrewbrown. Each
 #    conversation has one group row per participant, in each participant's own partition.
 # 2. A way to find conversations by the other person's handle; the app never asks that, it
 #    only reads "my inbox" and "this conversation".

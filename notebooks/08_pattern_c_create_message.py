@@ -24,10 +24,11 @@ now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "rea
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, ServiceError, model
-from cruddur_lab.app.patterns import caller_for_handle, create_message, list_messages
+from cruddur_lab.app.patterns import create_message, list_messages, provision_caller
 from cruddur_lab.engine.trace import format_calls, recording
 from cruddur_lab.notebook.display import format_items, format_mapping
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
@@ -42,8 +43,8 @@ print("longest message:", model.MAX_MESSAGE_CHARS, "characters")
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
-bayko = caller_for_handle(lab, "bayko")
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
+bayko = provision_caller(lab, "bayko")
 
 
 def seed_inbox_line():
@@ -65,7 +66,7 @@ print(format_mapping(sent.as_dict()))
 # The new message is the newest of the conversation (Pattern A shows it last):
 
 # %%
-andrew = caller_for_handle(lab, "andrewbrown")
+andrew = provision_caller(lab, "andrewbrown")
 latest = list_messages(lab, andrew, group).items[-3:]
 print(format_items(latest, ("sk", "message_uuid", "user_handle", "message"), max_width=44))
 
@@ -82,7 +83,7 @@ print(format_items(inbox_after, ("sk", "user_handle", "message"), max_width=60))
 # Validation, each answered with a code and one line before anything is written:
 
 # %%
-londo = caller_for_handle(lab, "londo")
+londo = provision_caller(lab, "londo")
 attempts = [
     ("blank message", bayko, group, "   "),
     ("too long", bayko, group, "x" * (model.MAX_MESSAGE_CHARS + 1)),

@@ -25,12 +25,13 @@ now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "rea
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from botocore.exceptions import ClientError
 
 from cruddur_lab import Lab, ServiceError, model
-from cruddur_lab.app.patterns import caller_for_handle, create_message_group
+from cruddur_lab.app.patterns import create_message_group, provision_caller
 from cruddur_lab.app.streams import group_row_problems
 from cruddur_lab.engine.trace import recording
 from cruddur_lab.notebook.display import format_gsi_view, format_items
@@ -47,8 +48,8 @@ print("first message:  ", model.message_pk("<new group uuid>"))
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
-andrew = caller_for_handle(lab, "andrewbrown")
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
+andrew = provision_caller(lab, "andrewbrown")
 
 # %%
 with recording(lab, ["TransactWriteItems"]) as calls:

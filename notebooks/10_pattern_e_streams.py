@@ -28,10 +28,11 @@ now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "rea
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
+yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
 from cruddur_lab import Lab, model
-from cruddur_lab.app.patterns import caller_for_handle, create_message
+from cruddur_lab.app.patterns import create_message, provision_caller
 from cruddur_lab.app.streams import StreamProcessor, group_row_problems
 from cruddur_lab.engine.trace import recording
 from cruddur_lab.notebook.display import format_items
@@ -50,9 +51,9 @@ print("stream view type:", model.STREAM_VIEW_TYPE, "| rows found through:", mode
 
 # %%
 lab = Lab.open(engine, table_name=table_name, now=now)
-print(ensure_lesson_data(lab, messages=messages, reset=reset))
-andrew = caller_for_handle(lab, "andrewbrown")
-bayko = caller_for_handle(lab, "bayko")
+print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
+andrew = provision_caller(lab, "andrewbrown")
+bayko = provision_caller(lab, "bayko")
 processor = StreamProcessor(lab)
 print(processor.process_pending())
 

@@ -112,7 +112,7 @@ ItemCollectionsByKind(items, ("sk", "message_group_uuid", "user_handle", "messag
 # Below, the index: one small partition, and the messages left out.
 
 # %%
-caller = patterns.caller_for_handle(lab, "andrewbrown")
+caller = patterns.provision_caller(lab, "andrewbrown")
 page_a = patterns.list_messages(lab, caller, model.SEED_GROUP_UUID)
 page_b = patterns.list_message_groups(lab, caller)
 collections_figure(

@@ -166,8 +166,20 @@ def setup_wrong_keys(lab: Any) -> None:
     )
 
 
+def setup_keys_only(lab: Any) -> None:
+    """The right keys, but an index that projects KEYS_ONLY (plus the users, as no_gsi)."""
+    from cruddur_lab.model import create_table_spec
+    from cruddur_lab.scripts.usersdb import seed_users
+
+    spec = create_table_spec(TABLE_NAME, billing_mode="PAY_PER_REQUEST")
+    spec["GlobalSecondaryIndexes"][0]["Projection"] = {"ProjectionType": "KEYS_ONLY"}
+    lab.dynamodb.create_table(**spec)
+    seed_users(lab)
+
+
 SETUPS = {
     "empty": lambda lab: None,
+    "keys_only": setup_keys_only,
     "table": setup_table,
     "seeded": setup_seeded,
     "no_gsi": setup_no_gsi,
@@ -178,6 +190,11 @@ NO_GSI = (
     f"table {TABLE_NAME!r} does not match the model (GSI {GSI_NAME!r} is missing): drop it "
     "and run `cruddur-lab schema-load`, or choose another --table"
 )
+KEYS_ONLY = (
+    f"table {TABLE_NAME!r} does not match the model (GSI {GSI_NAME!r} projects KEYS_ONLY, "
+    "expected ALL): drop it and run `cruddur-lab schema-load`, or choose another --table"
+)
+UNKNOWN_CONVERSATION = "00000000-0000-0000-0000-000000000000"
 WRONG_KEYS = (
     f"table {TABLE_NAME!r} does not match the model (key schema is {{'id': 'HASH'}}, expected "
     f"pk HASH + sk RANGE; GSI {GSI_NAME!r} is missing): drop it and run `cruddur-lab "
@@ -462,6 +479,92 @@ CLI_CASES = [
         env={"HTTPS_PROXY": "{closed_url}", "AWS_ACCESS_KEY_ID": "AKIAFAKE"},
     ),
     CliCase(
+        "index projecting KEYS_ONLY: seed refuses before writing (issue 15 item 1)",
+        ["seed"],
+        KEYS_ONLY,
+        1,
+        "keys_only",
+    ),
+    CliCase(
+        "index projecting KEYS_ONLY: schema-load does not call it loaded (issue 15 item 1)",
+        ["schema-load"],
+        KEYS_ONLY,
+        1,
+        "keys_only",
+    ),
+    CliCase(
+        "index projecting KEYS_ONLY: streams process refuses (issue 15 item 1)",
+        ["streams", "process"],
+        KEYS_ONLY,
+        1,
+        "keys_only",
+    ),
+    CliCase(
+        "unknown conversation is not an empty one (issue 15 item 5)",
+        ["get-conversation", UNKNOWN_CONVERSATION],
+        f"no conversation {UNKNOWN_CONVERSATION}: list the real ones with `cruddur-lab "
+        "list-conversations HANDLE` (the seed group is the default)",
+        1,
+        "seeded",
+    ),
+    CliCase(
+        "run --engine aws -p reset True without --yes (issue 15 item 2)",
+        ["run", "01", "--engine", "aws", "-p", "reset", "True", "--output", "{tmp}"],
+        f"refusing to run with reset on real AWS: it drops table {TABLE_NAME!r}; add --yes "
+        "if you really mean it",
+        3,
+        env={"HTTPS_PROXY": "{closed_url}", "AWS_ACCESS_KEY_ID": "AKIAFAKE"},
+    ),
+    CliCase(
+        "walkthrough --engine aws without --yes, refused before the first step (issue 15 item 3)",
+        ["walkthrough", "--engine", "aws"],
+        "refusing to run the walkthrough (it writes to table 'cruddur-messages', the users "
+        "database and a Cognito user pool) on real AWS without confirmation: add --yes if you "
+        "really mean it",
+        3,
+        env={"HTTPS_PROXY": "{closed_url}", "AWS_ACCESS_KEY_ID": "AKIAFAKE"},
+    ),
+    CliCase(
+        "notebooks check takes no engine options (issue 15 item 7)",
+        ["notebooks", "check", "--engine", "aws", "--table", "prod-x"],
+        "`notebooks check` does not use --engine, --table: drop them (it always runs the "
+        "notebooks on a private embedded engine, as CI does; use `cruddur-lab run` to run "
+        "them on another engine)",
+        2,
+        attach=False,
+    ),
+    CliCase(
+        "notebooks refresh takes no engine options, before the subcommand either (item 7)",
+        ["--now", "real", "notebooks", "refresh", "99"],
+        "`notebooks refresh` does not use --now: drop it (it always runs the notebooks on a "
+        "private embedded engine, as CI does; use `cruddur-lab run` to run them on another "
+        "engine)",
+        2,
+        attach=False,
+    ),
+    CliCase(
+        "lab takes its table from the notebooks (issue 15 item 7)",
+        ["lab", "--table", "prod-x", "--port", "1"],
+        "`lab` does not use --table: drop it (each notebook takes its table and clock from "
+        "its parameters cell)",
+        2,
+        attach=False,
+    ),
+    CliCase(
+        "up uses no AWS profile (issue 15 item 7)",
+        ["up", "--profile", "sandbox", "--port", "1"],
+        "`up` does not use --profile: drop it (it serves the embedded engine, which never "
+        "uses an AWS profile)",
+        2,
+        attach=False,
+    ),
+    CliCase(
+        "--profile on the embedded engine, which never reads one (issue 15 item 7)",
+        ["scan", "--profile", "sandbox"],
+        "--profile 'sandbox' is only used by engine aws: drop it, or add --engine aws",
+        2,
+    ),
+    CliCase(
         "up on an impossible port",
         ["up", "--port", "70000"],
         "--port must be between 1 and 65535, got 70000",
@@ -479,6 +582,7 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(case, lab, services, tmp_p
     if case.attach:
         attach_state(state, services)
     places = {
+        "{tmp}": str(tmp_path / "output"),
         "{closed_url}": _closed_url(),
         "{missing_db_url}": services.connection_url.replace("/cruddur?", "/nope?"),
     }
@@ -512,6 +616,7 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(case, lab, services, tmp_p
     assert "do-not-print-this-secret" not in result.stderr
     assert "hunter2" not in result.stderr
     assert snapshot(lab) == before
+    assert not (tmp_path / "output").exists()
 
 
 def test_injection_handle_leaves_users_table_in_place(seeded_lab, services, tmp_path):
@@ -736,11 +841,77 @@ def test_library_bad_input_raises_one_line_and_writes_nothing(case, lab):
 
 
 def test_app_validation_keeps_message_items_far_below_the_item_limit():
-    """1,024 four-byte characters are 4 KiB: the 400 KB limit is out of the app's reach."""
-    longest = "😀" * MAX_MESSAGE_CHARS
-    assert len(longest) == MAX_MESSAGE_CHARS
-    assert len(longest.encode("utf-8")) == 4 * 1024
-    assert len(longest.encode("utf-8")) * 100 <= 400 * 1024
+    """The longest message validation accepts, in the widest characters, makes a message
+    item far below DynamoDB's 400 KB; one character more is refused. Measured on the item
+    the app would write (``model.message_item``, ``capacity.item_size``), not computed from
+    the constant, so raising the limit or widening the item would fail here."""
+    from cruddur_lab.app.validation import require_text
+    from cruddur_lab.capacity import MAX_ITEM_BYTES, item_size
+    from cruddur_lab.errors import ServiceError
+
+    longest = require_text("\U0001f600" * MAX_MESSAGE_CHARS)  # 4 UTF-8 bytes each
+    sender = User(
+        uuid="00000000-0000-4000-8000-000000000001",
+        handle="h" * 64,
+        display_name="\U0001f600" * 256,
+    )
+    item = message_item(
+        message_group_uuid=SEED_GROUP_UUID,
+        message_uuid="00000000-0000-4000-8000-000000000002",
+        sender=sender,
+        text=longest,
+        created_at="2026-03-01T12:00:00.000000+00:00",
+    )
+    assert item_size(item) < MAX_ITEM_BYTES // 50
+    with pytest.raises(ServiceError):
+        require_text(longest + "a")
+
+
+def test_a_malformed_uuid_exits_2_on_every_path(seeded_lab, services, tmp_path):
+    """Issue 15 item 6: the same fault, the same exit code, whichever command sees it."""
+    from cruddur_lab.scripts.cognito import seed_user_pool, update_cognito_user_ids
+
+    update_cognito_user_ids(seeded_lab, seed_user_pool(seeded_lab))
+    state = str(tmp_path / "up.json")
+    attach_state(state, services)
+    env = clean_environment(CRUDDUR_LAB_STATE=state)
+    paths = [
+        ["get-conversation", "not-a-uuid"],
+        ["messages", "list", "not-a-uuid", "--as", "andrewbrown"],
+        ["messages", "send", "not-a-uuid", "hi", "--as", "andrewbrown"],
+    ]
+    exits = {" ".join(argv[:2]): run_cli(argv, env).returncode for argv in paths}
+    assert exits == {
+        "get-conversation not-a-uuid": 2,
+        "messages list": 2,
+        "messages send": 2,
+    }
+
+
+def test_a_postgres_refusal_after_the_pool_was_made_claims_nothing_false(lab, services, tmp_path):
+    """Issue 15 item 8: acting as a user on a fresh engine creates the user pool, then copies
+    the subs into Postgres. When Postgres refuses that copy, the pool stays: the line must
+    not say that nothing was saved."""
+    setup_seeded(lab)
+    lab.pg.execute(
+        "ALTER TABLE public.users ADD CONSTRAINT still_mock CHECK (cognito_user_id = 'MOCK')"
+    )
+    before = snapshot(lab)
+    assert before["pools"] == {}
+    state = str(tmp_path / "up.json")
+    attach_state(state, services)
+    result = run_cli(
+        ["messages", "list", "--as", "andrewbrown"], clean_environment(CRUDDUR_LAB_STATE=state)
+    )
+    after = snapshot(lab)
+    assert result.returncode == 1
+    assert only_error_line(result.stderr) == (
+        'cruddur-lab: error: Postgres refused a statement (new row for relation "users" '
+        'violates check constraint "still_mock"): check the users database named by '
+        "CONNECTION_URL"
+    )
+    assert list(after["pools"]) == ["cruddur-user-pool"]  # made before Postgres refused
+    assert after["users"] == before["users"]  # the refused update left the rows as they were
 
 
 def test_cognito_user_without_preferred_username_is_reported_and_left_alone(seeded_lab):
@@ -792,7 +963,7 @@ def _send(text: Any, group: Any = SEED_GROUP_UUID, handle: str = "andrewbrown") 
     def call(lab: Any) -> None:
         from cruddur_lab.app import patterns
 
-        patterns.create_message(lab, patterns.caller_for_handle(lab, handle), group, text)
+        patterns.create_message(lab, patterns.provision_caller(lab, handle), group, text)
 
     return call
 
@@ -801,7 +972,7 @@ def _start(receiver: Any, text: Any = "hello", handle: str = "andrewbrown") -> A
     def call(lab: Any) -> None:
         from cruddur_lab.app import patterns
 
-        patterns.create_message_group(lab, patterns.caller_for_handle(lab, handle), receiver, text)
+        patterns.create_message_group(lab, patterns.provision_caller(lab, handle), receiver, text)
 
     return call
 
@@ -810,7 +981,7 @@ def _list(group: Any, handle: str = "andrewbrown", token: str | None = None) -> 
     def call(lab: Any) -> None:
         from cruddur_lab.app import patterns
 
-        caller = patterns.caller_for_handle(lab, handle)
+        caller = patterns.provision_caller(lab, handle)
         patterns.list_messages(lab, caller, group, page_token=token)
 
     return call
@@ -820,7 +991,7 @@ def _groups(limit: Any = None, token: str | None = None) -> Any:
     def call(lab: Any) -> None:
         from cruddur_lab.app import patterns
 
-        caller = patterns.caller_for_handle(lab, "andrewbrown")
+        caller = patterns.provision_caller(lab, "andrewbrown")
         patterns.list_message_groups(lab, caller, limit=limit, page_token=token)
 
     return call
@@ -944,7 +1115,7 @@ def test_messages_at_the_limit_are_stored_exactly(text, lab):
     from cruddur_lab.app import patterns
 
     setup_synced(lab)
-    caller = patterns.caller_for_handle(lab, "andrewbrown")
+    caller = patterns.provision_caller(lab, "andrewbrown")
     sent = patterns.create_message(lab, caller, SEED_GROUP_UUID, text)
     stored = lab.table.get_item(Key={"pk": f"MSG#{SEED_GROUP_UUID}", "sk": sent.created_at})
     assert stored["Item"]["message"] == text
@@ -956,65 +1127,80 @@ CLI_SERVICE_CASES = [
         "send empty",
         ["messages", "send", SEED_GROUP_UUID, "", "--as", "andrewbrown"],
         "message_blank",
+        2,
     ),
     (
         "send 1,025 characters",
         ["messages", "send", SEED_GROUP_UUID, "z" * 1025, "--as", "andrewbrown"],
         "message_exceed_max_chars",
+        2,
     ),
     (
         "send 1,025 emoji",
         ["messages", "send", SEED_GROUP_UUID, "\U0001f389" * 1025, "--as", "bayko"],
         "message_exceed_max_chars",
+        2,
     ),
     (
         "send to a malformed group",
         ["messages", "send", "nope", "hi", "--as", "andrewbrown"],
         "invalid_message_group_uuid",
+        2,
     ),
     (
         "send to an unknown group",
         ["messages", "send", UNKNOWN_GROUP, "hi", "--as", "andrewbrown"],
         "not_a_member",
+        1,
     ),
-    ("read as a non-member", ["messages", "list", "--as", "londo"], "not_a_member"),
+    ("read as a non-member", ["messages", "list", "--as", "londo"], "not_a_member", 1),
     (
         "start with yourself",
         ["messages", "start", "bayko", "hi", "--as", "bayko"],
         "cannot_message_self",
+        1,
     ),
     (
         "start with nobody",
         ["messages", "start", "nobody", "hi", "--as", "andrewbrown"],
         "receiver_not_found",
+        1,
     ),
     (
         "start with an injection",
         ["messages", "start", INJECTION, "hi", "--as", "andrewbrown"],
         "receiver_not_found",
+        1,
     ),
-    ("inbox --limit 0", ["groups", "list", "--as", "andrewbrown", "--limit", "0"], "invalid_limit"),
+    (
+        "inbox --limit 0",
+        ["groups", "list", "--as", "andrewbrown", "--limit", "0"],
+        "invalid_limit",
+        2,
+    ),
     (
         # b"caf\xe9" from a Latin-1 terminal: Python hands it over as a lone surrogate
         "send Latin-1 bytes",
         ["messages", "send", SEED_GROUP_UUID, "caf\udce9", "--as", "andrewbrown"],
         "message_invalid_characters",
+        2,
     ),
 ]
 
 
 @pytest.mark.parametrize(
-    ("argv", "code"),
+    ("argv", "code", "exit_code"),
     [case[1:] for case in CLI_SERVICE_CASES],
     ids=[case[0] for case in CLI_SERVICE_CASES],
 )
-def test_cli_service_bad_input_names_its_code(argv, code, lab, services, tmp_path):
+def test_cli_service_bad_input_names_its_code(argv, code, exit_code, lab, services, tmp_path):
+    """Malformed input (usage) exits 2, a well-formed request the data refuses exits 1."""
     setup_synced(lab)
     before = snapshot(lab)
     state = str(tmp_path / "up.json")
     attach_state(state, services)
     result = run_cli(argv, clean_environment(CRUDDUR_LAB_STATE=state))
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == exit_code, result.stderr
     assert result.stdout == ""
     assert only_error_line(result.stderr).startswith(f"cruddur-lab: error: {code}: ")
     assert snapshot(lab) == before
@@ -1039,7 +1225,7 @@ def test_cli_rejects_bad_input_before_acting_as_anyone(argv, code, lab, services
     state = str(tmp_path / "up.json")
     attach_state(state, services)
     result = run_cli(argv, clean_environment(CRUDDUR_LAB_STATE=state))
-    assert result.returncode == 1, result.stderr
+    assert result.returncode == 2, result.stderr  # usage: malformed on its face
     assert only_error_line(result.stderr).startswith(f"cruddur-lab: error: {code}: ")
     assert snapshot(lab) == before
 

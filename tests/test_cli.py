@@ -244,9 +244,9 @@ def test_a_postgres_refusal_is_one_line_and_changes_nothing(cli, lab):
     code, out, err = cli("update-cognito-user-ids")
     assert (code, out) == (1, "")
     assert err == (
-        'cruddur-lab: error: Postgres refused the request (new row for relation "users" '
-        'violates check constraint "sheridan_stays_mock"); nothing of it was saved: check '
-        "the users database named by CONNECTION_URL\n"
+        'cruddur-lab: error: Postgres refused a statement (new row for relation "users" '
+        'violates check constraint "sheridan_stays_mock"): check the users database named by '
+        "CONNECTION_URL\n"
     )
     assert {user.cognito_user_id for user in list_users(lab)} == {"MOCK"}
 

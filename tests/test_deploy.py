@@ -216,3 +216,28 @@ def test_zipped_lambda_entry_point_moves_rows_on_the_engine(table_lab, tmp_path)
 
 def _list(value):
     return value if isinstance(value, list) else [value]
+
+
+# --- an index that projects less than ALL -------------------------------------------------
+
+
+def test_handler_never_writes_a_group_row_with_fewer_attributes_than_it_had(lab):
+    """Issue 15 item 1: on a KEYS_ONLY index the GSI returns pk, sk and message_group_uuid
+    only; a row rebuilt from that alone would lose the other participant's uuid, name and
+    handle. The handler reads the whole row from the table instead."""
+    from cruddur_lab.model import create_table_spec
+
+    spec = create_table_spec(lab.settings.table_name, billing_mode="PAY_PER_REQUEST")
+    spec["GlobalSecondaryIndexes"][0]["Projection"] = {"ProjectionType": "KEYS_ONLY"}
+    lab.dynamodb.create_table(**spec)
+    (conversation,) = start_conversations(lab, 1)
+    before = {row["pk"]: row for row in group_rows(lab, conversation)}
+    message = send(lab, conversation, "a second message")
+
+    handler = handler_module.StreamHandler(lab.client("dynamodb"), lab.settings.table_name)
+    result = handler.process(lambda_event(stream_record(message, 1)))
+
+    assert result.group_rows_moved == 2
+    after = {row["pk"]: row for row in group_rows(lab, conversation)}
+    for pk, row in after.items():
+        assert row == {**before[pk], "sk": message["sk"], "message": "a second message"}

@@ -78,5 +78,12 @@ def test_format_capacity_never_presents_a_local_figure_as_the_aws_bill():
     )
 
 
+def test_format_capacity_on_aws_without_a_figure_says_none_was_reported():
+    """Issue 15 item 9: AWS leaves ConsumedCapacity out of some answers; never "None RCU"."""
+    assert format_capacity(None, 0.5, engine_is_aws=True) == (
+        "consumed capacity: none reported (estimate from item sizes: 0.5)"
+    )
+
+
 def test_format_mapping_aligns_values():
     assert format_mapping({"a": 1, "long": "x"}) == "a     1\nlong  x"

@@ -305,6 +305,58 @@ def test_dropping_an_aws_table_needs_yes(aws_like_lab):
     assert not table_exists(aws_like_lab)
 
 
+def test_lesson_reset_on_aws_needs_yes(aws_like_lab):
+    """Issue 15 item 2: the notebooks' preparation with reset=True dropped a real table
+    without asking (it called drop(..., yes=True)). Now reset needs the same yes as drop."""
+    from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+    from cruddur_lab.scripts.reads import scan
+    from cruddur_lab.scripts.schema import schema_load
+    from cruddur_lab.scripts.seed import seed
+
+    schema_load(aws_like_lab)
+    seed(aws_like_lab, messages=10)
+    before = scan(aws_like_lab).items
+    with pytest.raises(ConfirmationRequired, match="refusing to drop table"):
+        ensure_lesson_data(aws_like_lab, messages=10, reset=True)
+    assert scan(aws_like_lab).items == before
+
+
+def test_lesson_preparation_on_aws_runs_again_with_one_yes(aws_like_lab):
+    """Issue 15 item 3: from the second notebook on, preparation finds the table seeded; on
+    aws that needed a yes nobody could give. The notebooks' yes parameter gives it."""
+    from cruddur_lab.scripts.lesson_data import ensure_lesson_data
+
+    first = ensure_lesson_data(aws_like_lab, messages=10, yes=True)
+    second = ensure_lesson_data(aws_like_lab, messages=10, yes=True)
+    assert "messages written: 10" in first
+    assert "messages written: 0 (already there: 10)" in second
+
+
+def test_walkthrough_on_aws_runs_to_the_end_with_one_yes(aws_like_lab):
+    """Issue 15 item 3: the walkthrough seeds twice; on aws the second seed asked for a
+    --yes the walkthrough did not have. One yes now covers every step."""
+    from cruddur_lab.cli.walkthrough import walkthrough
+
+    lines: list[str] = []
+    walkthrough(aws_like_lab, lines.append, messages=10, yes=True)
+    assert lines[-1] == "\nwalkthrough complete"
+    assert any(
+        line.startswith("second run: users inserted: 0; messages written: 0") for line in lines
+    )
+
+
+def test_walkthrough_on_aws_without_yes_writes_nothing(aws_like_lab):
+    from cruddur_lab.cli.walkthrough import walkthrough
+    from cruddur_lab.scripts.schema import table_exists
+
+    lines: list[str] = []
+    with pytest.raises(ConfirmationRequired):
+        walkthrough(aws_like_lab, lines.append, messages=10)
+    assert lines == []
+    assert not table_exists(aws_like_lab)
+    assert aws_like_lab.cognito.list_user_pools(MaxResults=10)["UserPools"] == []
+
+
 # --- production-looking names ---------------------------------------------------------------
 
 

@@ -8,11 +8,11 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from cruddur_lab.app.patterns import (
-    caller_for_handle,
     create_message,
     create_message_group,
     list_message_groups,
     list_messages,
+    provision_caller,
 )
 from cruddur_lab.app.validation import encode_page_token
 from cruddur_lab.clock import DEFAULT_NOW, Clock
@@ -34,8 +34,8 @@ from cruddur_lab.scripts.usersdb import find_user_by_cognito_id, find_user_by_ha
 @pytest.fixture
 def app(seeded_lab):
     """The seeded lab, every seed user synced with Cognito, and a fresh pinned clock."""
-    callers = {handle: caller_for_handle(seeded_lab, handle) for handle in ("andrewbrown",)}
-    callers.update({handle: caller_for_handle(seeded_lab, handle) for handle in ("bayko", "londo")})
+    callers = {handle: provision_caller(seeded_lab, handle) for handle in ("andrewbrown",)}
+    callers.update({handle: provision_caller(seeded_lab, handle) for handle in ("bayko", "londo")})
     seeded_lab.clock = Clock.pinned(DEFAULT_NOW)
     seeded_lab.callers = callers
     seeded_lab.users = {h: find_user_by_handle(seeded_lab, h) for h in callers}
@@ -61,29 +61,29 @@ def all_seed_messages(lab: Lab) -> list[dict]:
     return sorted(query(lab, message_pk(SEED_GROUP_UUID)), key=lambda item: item["sk"])
 
 
-# --- caller_for_handle --------------------------------------------------------------------
+# --- provision_caller --------------------------------------------------------------------
 
 
-def test_caller_for_handle_syncs_cognito_once_and_names_that_user(seeded_lab):
+def test_provision_caller_syncs_cognito_once_and_names_that_user(seeded_lab):
     assert find_user_by_handle(seeded_lab, "bayko").cognito_user_id == "MOCK"
-    caller = caller_for_handle(seeded_lab, "bayko")
+    caller = provision_caller(seeded_lab, "bayko")
     assert caller != "MOCK"
     assert find_user_by_cognito_id(seeded_lab, caller).handle == "bayko"
     # Everyone in the pool was synced at once; a second call reads, it does not re-sync.
     assert find_user_by_handle(seeded_lab, "andrewbrown").cognito_user_id not in ("MOCK", caller)
-    assert caller_for_handle(seeded_lab, "bayko") == caller
+    assert provision_caller(seeded_lab, "bayko") == caller
 
 
-def test_caller_for_handle_names_an_unknown_handle(seeded_lab):
+def test_provision_caller_names_an_unknown_handle(seeded_lab):
     with pytest.raises(NotFound, match="no user with handle 'nobody'"):
-        caller_for_handle(seeded_lab, "nobody")
+        provision_caller(seeded_lab, "nobody")
 
 
-def test_caller_for_handle_on_aws_refuses_to_sync_and_says_what_to_run(seeded_lab):
+def test_provision_caller_on_aws_refuses_to_sync_and_says_what_to_run(seeded_lab):
     aws = Lab(seeded_lab.settings.with_(engine="aws", endpoint_url=None, loopback_only=False))
     try:
         with pytest.raises(CognitoError) as error:
-            caller_for_handle(aws, "andrewbrown")
+            provision_caller(aws, "andrewbrown")
     finally:
         aws.close()
     assert "run `cruddur-lab update-cognito-user-ids --engine aws` first" in str(error.value)

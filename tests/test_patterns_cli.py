@@ -135,50 +135,61 @@ def test_groups_list_shows_the_newest_conversation_first_and_pages(shared, capsy
 
 
 @pytest.mark.parametrize(
-    ("argv", "line"),
+    ("argv", "line", "exit_code"),
     [
         (
             ["messages", "list", "--as", "londo"],
             f"not_a_member: londo is not in conversation {SEED_GROUP_UUID}: list your "
             "conversations with `cruddur-lab groups list`",
+            1,
         ),
         (
             ["messages", "send", SEED_GROUP_UUID, "   ", "--as", "bayko"],
             "message_blank: the message is empty: type some text to send",
+            2,
         ),
         (
             ["messages", "send", SEED_GROUP_UUID, "x" * 1025, "--as", "bayko"],
             "message_exceed_max_chars: the message has 1025 characters, more than the 1024 "
             "allowed: shorten it",
+            2,
         ),
         (
             ["messages", "list", "5ae290ed", "--as", "bayko"],
             "invalid_message_group_uuid: message group uuid '5ae290ed' is not a uuid: pass a "
             f"uuid such as {SEED_GROUP_UUID}",
+            2,
         ),
         (
             ["messages", "start", "andrewbrown", "hi", "--as", "andrewbrown"],
             "cannot_message_self: andrewbrown cannot start a conversation with themselves",
+            1,
         ),
         (
             ["messages", "start", "nobody", "hi", "--as", "andrewbrown"],
             "receiver_not_found: no user with handle 'nobody': check the spelling",
+            1,
         ),
         (
             ["groups", "list", "--as", "bayko", "--page-token", "garbage"],
             "invalid_page_token: the page token is not one this service issued: pass "
             "next_token from the previous page unchanged, or omit it for the newest page",
+            2,
         ),
         (
             ["messages", "list", "--as", "nobody"],
             "no user with handle 'nobody': run `cruddur-lab seed` or check the name",
+            1,
         ),
     ],
 )
-def test_a_refused_request_prints_one_error_line_and_exits_1(shared, capsys, argv, line):
+def test_a_refused_request_prints_one_error_line_and_its_exit_code(
+    shared, capsys, argv, line, exit_code
+):
+    """2 for a request malformed on its face (usage), 1 when the data refuses it."""
     before = shared.table.scan(Select="COUNT")["Count"]
     code, lines, err = run(capsys, *argv)
-    assert (code, lines) == (1, [])
+    assert (code, lines) == (exit_code, [])
     assert err == f"cruddur-lab: error: {line}\n"
     assert shared.table.scan(Select="COUNT")["Count"] == before
 

@@ -191,7 +191,7 @@ def test_any_sequence_of_c_and_d_then_streams_leaves_group_rows_on_the_newest_me
     try:
         schema_load(lab)
         seed_users(lab)
-        callers = {handle: patterns.caller_for_handle(lab, handle) for handle in HANDLES}
+        callers = {handle: patterns.provision_caller(lab, handle) for handle in HANDLES}
         processor = StreamProcessor(lab)
         groups: list[tuple[str, tuple[str, str]]] = []  # (group uuid, its two handles)
         for step in steps:

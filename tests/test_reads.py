@@ -89,8 +89,33 @@ def test_get_conversation_accepts_an_upper_case_uuid(seeded_lab):
     assert get_conversation(seeded_lab, SEED_GROUP_UUID.upper()).count == 20
 
 
-def test_get_conversation_of_an_unknown_group_is_empty(seeded_lab):
-    result = get_conversation(seeded_lab, "00000000-0000-4000-8000-000000000000")
+def test_get_conversation_of_an_unknown_group_is_not_found(seeded_lab):
+    """Issue 15 item 5: a mistyped uuid must not read as an empty conversation."""
+    unknown = "00000000-0000-4000-8000-000000000000"
+    with pytest.raises(NotFound) as caught:
+        get_conversation(seeded_lab, unknown)
+    assert str(caught.value) == (
+        f"no conversation {unknown}: list the real ones with `cruddur-lab list-conversations "
+        "HANDLE` (the seed group is the default)"
+    )
+    assert caught.value.exit_code == 1
+
+
+def test_get_conversation_of_a_group_without_messages_is_empty(seeded_lab):
+    """A group that someone's inbox names exists, even before its first message."""
+    group = "0f0f0f0f-0000-4000-8000-0000000000aa"
+    andrew = find_user_by_handle(seeded_lab, "andrewbrown")
+    bayko = find_user_by_handle(seeded_lab, "bayko")
+    seeded_lab.table.put_item(
+        Item=group_item(
+            owner=andrew,
+            other=bayko,
+            message_group_uuid=group,
+            last_message="",
+            last_at="2026-03-01T11:00:00.000000+00:00",
+        )
+    )
+    result = get_conversation(seeded_lab, group)
     assert result.items == [] and result.last_evaluated_key is None
 
 

@@ -159,3 +159,36 @@ def test_a_parameter_name_must_be_an_identifier():
 
     with pytest.raises(InvalidArgument, match="parameter name 'bad-name' is not a Python"):
         parameters_from([("bad-name", "1")])
+
+
+def test_run_yes_reaches_the_notebooks_as_their_yes_parameter(tmp_path):
+    """Issue 15 items 2 and 3: `run --yes` is the one confirmation a run on aws gives; it
+    reaches each notebook as the `yes` parameter its preparation passes to drop and seed."""
+    result = run_cli("01", "--yes", "-p", "reset", "True", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    nb = nbformat.read(tmp_path / "01_schema_load.ipynb", as_version=4)
+    (injected,) = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert "reset = True" in injected.source.splitlines()
+    assert "yes = True" in injected.source.splitlines()
+
+
+def test_a_run_on_the_embedded_engine_hands_its_region_to_the_kernels(tmp_path):
+    """Issue 15 item 7: `run --region` (and `lab --region`) on the embedded engine was taken
+    and ignored: kernels got the state file and nothing else. Now they get the region."""
+    import os
+
+    from cruddur_lab.engine import settings as settings_module
+    from cruddur_lab.notebook.runner import SharedEngine
+
+    state = tmp_path / "up.json"
+    settings_module.write_state(
+        state, {"pid": os.getpid(), "endpoint_url": "http://127.0.0.1:9", "connection_url": ""}
+    )
+    settings = settings_module.resolve(
+        "embedded", region="eu-west-1", environ={"CRUDDUR_LAB_STATE": str(state)}
+    )
+    engine = SharedEngine(settings).start()  # attaches to the "running up": starts nothing
+    try:
+        assert engine.environment["AWS_REGION"] == "eu-west-1"
+    finally:
+        engine.stop()

@@ -135,3 +135,30 @@ def test_destructive_commands_on_aws_need_yes():
 
 def test_local_engines_need_no_confirmation(lab):
     require_confirmation(lab, "drop", yes=False)
+
+
+def _create_with_projection(lab, projection: dict) -> None:
+    from cruddur_lab.model import create_table_spec
+
+    spec = create_table_spec(lab.settings.table_name, billing_mode="PAY_PER_REQUEST")
+    spec["GlobalSecondaryIndexes"][0]["Projection"] = projection
+    lab.dynamodb.create_table(**spec)
+
+
+@pytest.mark.parametrize(
+    ("projection", "name"),
+    [
+        ({"ProjectionType": "KEYS_ONLY"}, "KEYS_ONLY"),
+        ({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["message"]}, "INCLUDE"),
+    ],
+)
+def test_require_table_refuses_an_index_that_projects_less_than_all(lab, projection, name):
+    """Issue 15 item 1: the keys match, but the index cannot return whole group rows."""
+    _create_with_projection(lab, projection)
+    with pytest.raises(TableMismatch) as caught:
+        require_table(lab)
+    assert str(caught.value) == (
+        f"table 'cruddur-messages' does not match the model (GSI 'message-group-sk-index' "
+        f"projects {name}, expected ALL): drop it and run `cruddur-lab schema-load`, or "
+        "choose another --table"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cruddur_lab.app.patterns import caller_for_handle, create_message
+from cruddur_lab.app.patterns import provision_caller, create_message
 from cruddur_lab.model import SEED_GROUP_UUID
 from cruddur_lab.modeling.catalogue import build_catalogue
 from cruddur_lab.scripts.lesson_data import move_clock_past_data
@@ -11,7 +11,7 @@ from cruddur_lab.scripts.lesson_data import move_clock_past_data
 def test_a_scratch_copy_keeps_the_clock_a_lesson_moved_past_its_data(seeded_lab):
     """A batch run with kept data moves the pinned clock past the newest message; a scratch
     copy with the settings' original pin wrote Pattern C's message onto existing keys."""
-    caller = caller_for_handle(seeded_lab, "andrewbrown")
+    caller = provision_caller(seeded_lab, "andrewbrown")
     for n in range(3):  # Pattern C tries three timestamps before it gives up
         create_message(seeded_lab, caller, SEED_GROUP_UUID, f"written at the pin, {n}")
     assert move_clock_past_data(seeded_lab) is not None

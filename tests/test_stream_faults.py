@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -214,7 +215,7 @@ def test_two_create_message_calls_on_clocks_reading_the_same_microsecond(service
     """Pattern C itself, from two app instances whose clocks read the same instant: one
     message keeps it, the other is refused and re-stamped by its clock's next reading."""
     moment = "2026-03-02T09:00:00.000000+00:00"  # after every seed message
-    callers = {h: patterns.caller_for_handle(seeded_lab, h) for h in ("andrewbrown", "bayko")}
+    callers = {h: patterns.provision_caller(seeded_lab, h) for h in ("andrewbrown", "bayko")}
     other_app = Lab.on_services(
         services, now=moment
     )  # the same engine, its own clock and connections
@@ -271,6 +272,8 @@ def _writers(lab, conversations, threads, per_thread):
 
 
 def test_8_writer_threads_across_20_groups_with_the_processor_running(table_lab):
+    """The background thread alone brings every inbox up to date: a final drain finds no
+    message left to apply (a processor that did nothing in the background fails here)."""
     conversations = start_conversations(table_lab, 20)
     first = message_uuids(table_lab)
     processor = StreamProcessor(table_lab, poll_interval=0.05).start()
@@ -278,10 +281,17 @@ def test_8_writer_threads_across_20_groups_with_the_processor_running(table_lab)
     workers, written = _writers(table_lab, conversations, threads=8, per_thread=25)
     for worker in workers:
         worker.join()
+    deadline = time.monotonic() + 60
+    while group_row_problems(table_lab) and time.monotonic() < deadline:
+        time.sleep(0.2)
     processor.stop()
-    processor.process_pending()  # drain what arrived after the last background poll
+    background = processor.totals
+    drained = processor.process_pending()
 
     assert len(written) == 200
+    assert background.message_inserts >= 220  # 20 first messages + 200, maybe some twice
+    assert background.group_rows_moved > 0
+    assert drained.message_inserts == 0
     assert_inbox_consistent(table_lab, conversations, first | {m["message_uuid"] for m in written})
 
 

@@ -125,3 +125,46 @@ def test_a_hostile_handle_is_only_ever_a_value(pg_lab):
     with pytest.raises(NotFound):
         find_user_by_handle(pg_lab, "x'; DROP TABLE public.users;--")
     assert len(list_users(pg_lab)) == len(SEED_USERS)
+
+
+@pytest.mark.parametrize("users_table", ["missing", "empty"])
+def test_two_sessions_seeding_users_at_once_both_succeed(pg_lab, services, users_table):
+    """Issue 15 item 4: two kernels preparing their notebooks at once (two notebooks opened
+    in `cruddur-lab lab`) each run seed_users on their own connection. Started together,
+    both must finish and leave one row per seed user: with the users table missing (both
+    create it) and with it empty (both insert the same users)."""
+    import threading
+
+    from cruddur_lab.engine.lab import Lab
+
+    url = pg_lab.settings.connection_url
+    others = [Lab.on_services(services, connection_url=url) for _ in range(2)]
+    try:
+        for _ in range(8):  # the race is narrow; a few rounds make it near certain
+            pg_lab.pg.execute("DROP TABLE IF EXISTS public.users, public.activities")
+            if users_table == "empty":
+                ensure_schema(pg_lab)
+            start = threading.Barrier(2)
+            outcomes: list[object] = []
+
+            def prepare(lab, start=start, outcomes=outcomes):
+                start.wait()
+                try:
+                    outcomes.append(seed_users(lab))
+                except Exception as error:  # reported below, in the test's own thread
+                    outcomes.append(error)
+
+            threads = [threading.Thread(target=prepare, args=(lab,)) for lab in others]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            errors = [o for o in outcomes if isinstance(o, Exception)]
+            assert errors == [], errors
+            inserted = sorted(h for report in outcomes for h in report.inserted)
+            assert inserted == sorted(handle for handle, _, _ in SEED_USERS)
+            handles = pg_lab.pg.execute("SELECT handle FROM public.users ORDER BY handle")
+            assert [row[0] for row in handles] == sorted(h for h, _, _ in SEED_USERS)
+    finally:
+        for lab in others:
+            lab.close()

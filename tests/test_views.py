@@ -24,7 +24,7 @@ def test_index_scan_is_sent_to_the_index_and_counts_only_group_rows(seeded_lab):
 
 
 def test_index_query_reads_one_conversation_of_several(seeded_lab):
-    caller = patterns.caller_for_handle(seeded_lab, "andrewbrown")
+    caller = patterns.provision_caller(seeded_lab, "andrewbrown")
     started = patterns.create_message_group(seeded_lab, caller, "londo", "Hello Londo")
     everything = read_index(seeded_lab)
     assert set(everything.partitions()) == {model.SEED_GROUP_UUID, started.message_group_uuid}
@@ -83,7 +83,7 @@ def test_item_collections_come_by_kind_then_partition_in_sort_key_order(seeded_l
 
 
 def test_figure_marks_where_patterns_a_and_b_land_and_is_byte_stable(seeded_lab):
-    caller = patterns.caller_for_handle(seeded_lab, "andrewbrown")
+    caller = patterns.provision_caller(seeded_lab, "andrewbrown")
     page_a = patterns.list_messages(seeded_lab, caller, model.SEED_GROUP_UUID)
     page_b = patterns.list_message_groups(seeded_lab, caller)
     figure = collections_figure(

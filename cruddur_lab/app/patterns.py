@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 from cruddur_lab import model
 from cruddur_lab.app.validation import (
     MOCK_COGNITO_ID,
-    caller_for_handle,
     decode_page_token,
     encode_page_token,
+    provision_caller,
     require_group_uuid,
     require_handle,
     require_limit,
@@ -55,12 +55,12 @@ __all__ = [
     "CreatedMessage",
     "GroupsPage",
     "MessagesPage",
-    "caller_for_handle",
     "create_message",
     "create_message_group",
     "is_member",
     "list_message_groups",
     "list_messages",
+    "provision_caller",
     "resolve_caller",
 ]
 

@@ -1,7 +1,8 @@
 """Input checks, callers and page tokens of the app's service layer (patterns A–D).
 
-Every check raises ``ServiceError(code, message)`` with one of the app's codes, before any
-lookup or write, so a bad request never leaves anything behind. The bootcamp answered the
+Every check raises ``InvalidInput(code, message)`` (a ``ServiceError`` with one of the app's
+codes, and a usage error: exit 2 in the CLI) before any lookup or write, so a bad request
+never leaves anything behind. The bootcamp answered the
 same inputs with a 500 (or a ``TypeError`` for a missing handle).
 
 Page tokens are opaque strings for callers: the ``LastEvaluatedKey`` of a query, as JSON,
@@ -16,7 +17,13 @@ import binascii
 import json
 from typing import TYPE_CHECKING
 
-from cruddur_lab.errors import CognitoError, NotFound, ServiceError
+from cruddur_lab.errors import (
+    CognitoError,
+    InvalidInput,
+    NotFound,
+    ServiceError,
+    UsersTableMissing,
+)
 from cruddur_lab.model import (
     MAX_MESSAGE_CHARS,
     PARTITION_KEY,
@@ -36,10 +43,10 @@ MOCK_COGNITO_ID = "MOCK"
 def require_text(text: str | None) -> str:
     """The message as given, if it has something besides whitespace and fits the limit."""
     if text is None or not str(text).strip():
-        raise ServiceError("message_blank", "the message is empty: type some text to send")
+        raise InvalidInput("message_blank", "the message is empty: type some text to send")
     text = str(text)
     if len(text) > MAX_MESSAGE_CHARS:
-        raise ServiceError(
+        raise InvalidInput(
             "message_exceed_max_chars",
             f"the message has {len(text)} characters, more than the {MAX_MESSAGE_CHARS} "
             "allowed: shorten it",
@@ -49,7 +56,7 @@ def require_text(text: str | None) -> str:
     except UnicodeEncodeError as error:
         # A lone surrogate: what Python makes of bytes that were not UTF-8 (a terminal in
         # another encoding). DynamoDB strings are UTF-8, so it cannot be stored.
-        raise ServiceError(
+        raise InvalidInput(
             "message_invalid_characters",
             f"the message is not valid Unicode (character {error.start + 1} is a lone "
             f"surrogate {text[error.start]!r}): retype it, or set the terminal to UTF-8",
@@ -60,14 +67,14 @@ def require_text(text: str | None) -> str:
 def require_group_uuid(value: str | None) -> str:
     """The canonical (lower-case) form of a message group uuid."""
     if value is None or not str(value).strip():
-        raise ServiceError(
+        raise InvalidInput(
             "message_group_uuid_blank",
             "no message group uuid given: name the conversation, e.g. " + SEED_GROUP_UUID,
         )
     try:
         return normalize_uuid(value, "message group uuid")
     except ValueError as error:
-        raise ServiceError(
+        raise InvalidInput(
             "invalid_message_group_uuid", f"{error}: pass a uuid such as {SEED_GROUP_UUID}"
         ) from None
 
@@ -75,7 +82,7 @@ def require_group_uuid(value: str | None) -> str:
 def require_handle(value: str | None) -> str:
     """A receiver handle with surrounding whitespace removed."""
     if value is None or not str(value).strip():
-        raise ServiceError(
+        raise InvalidInput(
             "receiver_handle_blank", "no receiver handle given: name who to message, e.g. bayko"
         )
     return str(value).strip()
@@ -85,7 +92,7 @@ def require_limit(limit: int | None, default: int) -> int:
     if limit is None:
         return default
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ServiceError(
+        raise InvalidInput(
             "invalid_limit", f"limit must be a whole number of at least 1, got {limit!r}"
         )
     return limit
@@ -113,13 +120,13 @@ def decode_page_token(token: str | None, expected_pk: str) -> dict[str, str] | N
         and all(isinstance(value, str) for value in key.values())
     )
     if not valid:
-        raise ServiceError(
+        raise InvalidInput(
             "invalid_page_token",
             "the page token is not one this service issued: pass next_token from the previous "
             "page unchanged, or omit it for the newest page",
         )
     if key[PARTITION_KEY] != expected_pk:
-        raise ServiceError(
+        raise InvalidInput(
             "invalid_page_token",
             "the page token belongs to another conversation or inbox: omit it for the newest page",
         )
@@ -127,11 +134,6 @@ def decode_page_token(token: str | None, expected_pk: str) -> dict[str, str] | N
 
 
 # --- who is asking ------------------------------------------------------------------------
-
-
-def _users_table_missing(error: Exception) -> bool:
-    # psycopg's UndefinedTable, matched by name so this module never imports psycopg.
-    return type(error).__name__ == "UndefinedTable"
 
 
 def resolve_caller(lab: Lab, cognito_user_id: str) -> User:
@@ -148,19 +150,17 @@ def resolve_caller(lab: Lab, cognito_user_id: str) -> User:
         raise ServiceError(
             "caller_not_found",
             "'MOCK' is the placeholder of users never synced with Cognito, not a caller: "
-            "run `cruddur-lab update-cognito-user-ids` (or use caller_for_handle())",
+            "run `cruddur-lab update-cognito-user-ids` (or use provision_caller())",
         )
     try:
         return find_user_by_cognito_id(lab, wanted)
+    except UsersTableMissing:
+        raise
     except NotFound:
         raise ServiceError(
             "caller_not_found",
             f"no user has cognito_user_id {wanted!r}: run `cruddur-lab update-cognito-user-ids`",
         ) from None
-    except Exception as error:
-        if _users_table_missing(error):
-            raise NotFound("the users table does not exist: run `cruddur-lab seed` first") from None
-        raise
 
 
 def resolve_receiver(lab: Lab, handle: str) -> User:
@@ -168,30 +168,30 @@ def resolve_receiver(lab: Lab, handle: str) -> User:
 
     try:
         return find_user_by_handle(lab, handle)
+    except UsersTableMissing:
+        raise
     except NotFound:
         raise ServiceError(
             "receiver_not_found", f"no user with handle {handle!r}: check the spelling"
         ) from None
 
 
-def caller_for_handle(lab: Lab, handle: str) -> str:
-    """The ``cognito_user_id`` of a user, for notebooks and the CLI that "act as" a handle.
+def provision_caller(lab: Lab, handle: str) -> str:
+    """Make sure ``handle`` has a Cognito identity and return its ``cognito_user_id``, for
+    notebooks and the CLI that "act as" a handle.
 
-    A user still at ``MOCK`` has never been synced with Cognito. On the embedded and
-    endpoint engines this seeds the user pool (``cognito.seed_user_pool``) and copies the
-    subs over (``cognito.update_cognito_user_ids``) first; on AWS it refuses, because that
-    would change a real user pool and database: run ``update-cognito-user-ids`` yourself.
+    This writes: a user still at ``MOCK`` has never been synced with Cognito, so on the
+    embedded and endpoint engines it first seeds the user pool (``cognito.seed_user_pool``
+    creates the pool and its users if missing) and copies the subs into Postgres
+    (``cognito.update_cognito_user_ids``). On AWS it refuses, because that would change a
+    real user pool and database: run ``update-cognito-user-ids`` yourself. (It was called
+    ``provision_caller``, a name that read like a lookup.)
     """
     from cruddur_lab.scripts.cognito import seed_user_pool, update_cognito_user_ids
     from cruddur_lab.scripts.usersdb import find_user_by_handle
 
     handle = str(handle or "").strip()
-    try:
-        user = find_user_by_handle(lab, handle)
-    except Exception as error:
-        if _users_table_missing(error):
-            raise NotFound("the users table does not exist: run `cruddur-lab seed` first") from None
-        raise
+    user = find_user_by_handle(lab, handle)
     if user.cognito_user_id != MOCK_COGNITO_ID:
         return user.cognito_user_id
     if lab.is_aws:

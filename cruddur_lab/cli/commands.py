@@ -7,14 +7,13 @@ notebook could not reach through the package.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from cruddur_lab.cli.options import engine_options, open_lab, out
-from cruddur_lab.errors import CruddurLabError
+from cruddur_lab.errors import CruddurLabError, ServiceError, translate
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {}
 
@@ -87,11 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-data", action="store_true", help="let notebooks build on each other's data"
     )
     p.add_argument("--timeout", type=int, default=300, help="seconds per cell (300)")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="on aws: confirm `-p reset True` and reseeding a non-empty table (parameter yes)",
+    )
     p = add("notebooks", "keep the stored notebooks clean and their outputs current")
     p.add_argument("action", choices=("refresh", "check"), help="refresh outputs, or check")
     p.add_argument("notebooks", nargs="*", help="notebooks: name or number (all)")
     p = add("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
+    p.add_argument("--yes", action="store_true", help="confirm writing to real AWS (engine aws)")
     p = add("export", "the model as a NoSQL Workbench data model or a CloudFormation template")
     p.add_argument(
         "format", choices=("workbench", "cloudformation"), help="workbench or cloudformation"
@@ -253,17 +258,6 @@ def _add_app_commands(add: Callable[..., Any], parent: argparse.ArgumentParser) 
     p.add_argument("--limit", type=int, default=None, help="conversations per page (20)")
 
 
-@contextlib.contextmanager
-def _service_errors() -> Iterator[None]:
-    """Put the app's error code in front of its line: ``not_a_member: ...``."""
-    from cruddur_lab.errors import ServiceError
-
-    try:
-        yield
-    except ServiceError as error:
-        raise ServiceError(error.code, f"{error.code}: {error}") from None
-
-
 def _next_page(args: argparse.Namespace, words: str, token: str | None) -> str:
     if token is None:
         return "older: none"
@@ -275,9 +269,9 @@ def cmd_messages(args: argparse.Namespace) -> None:
     from cruddur_lab.app import patterns
     from cruddur_lab.model import SEED_GROUP_UUID
 
-    with open_lab(args) as lab, _service_errors():
+    with open_lab(args) as lab:
         _check_message_input(args)
-        caller = patterns.caller_for_handle(lab, args.as_handle)
+        caller = patterns.provision_caller(lab, args.as_handle)
         if args.action == "list":
             group = args.group_uuid if args.group_uuid is not None else SEED_GROUP_UUID
             page = patterns.list_messages(lab, caller, group, page_token=args.page_token)
@@ -335,8 +329,8 @@ def cmd_groups(args: argparse.Namespace) -> None:
     from cruddur_lab.app import patterns
     from cruddur_lab.notebook.display import format_items
 
-    with open_lab(args) as lab, _service_errors():
-        caller = patterns.caller_for_handle(lab, args.as_handle)
+    with open_lab(args) as lab:
+        caller = patterns.provision_caller(lab, args.as_handle)
         page = patterns.list_message_groups(
             lab, caller, page_token=args.page_token, limit=args.limit
         )
@@ -394,9 +388,11 @@ def cmd_lab(args: argparse.Namespace) -> int:
 @command("streams")
 def cmd_streams(args: argparse.Namespace) -> None:
     from cruddur_lab.app.streams import StreamProcessor
+    from cruddur_lab.scripts.schema import require_table
 
     batch_size = _positive(args.batch_size, "--batch-size")
     with open_lab(args) as lab:
+        require_table(lab)  # a table that differs from the model is one line, not a half-move
         # From the stream's oldest record: replaying what was applied already changes nothing.
         out(str(StreamProcessor(lab, batch_size=batch_size).process_pending()))
 
@@ -440,7 +436,7 @@ def cmd_walkthrough(args: argparse.Namespace) -> None:
     from cruddur_lab.cli.walkthrough import walkthrough
 
     with open_lab(args) as lab:
-        walkthrough(lab, out, messages=_positive(args.messages, "--messages"))
+        walkthrough(lab, out, messages=_positive(args.messages, "--messages"), yes=args.yes)
 
 
 @command("run")
@@ -453,6 +449,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     notebooks = discover(args.notebooks)
     parameters = runner.parameters_from(args.parameter)
+    if args.yes:
+        # The notebooks' own confirmation parameter: on aws, reset and reseeding need it.
+        parameters["yes"] = True
     # Engine options that notebooks take as parameters rather than from the environment.
     for option, name in (("table_name", "table_name"), ("now", "now")):
         if hasattr(args, option):
@@ -465,6 +464,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             if hasattr(args, key)
         },
     )
+    if settings.engine == "aws" and parameters.get("reset") and not parameters.get("yes"):
+        from cruddur_lab.errors import ConfirmationRequired
+
+        raise ConfirmationRequired(
+            f"refusing to run with reset on real AWS: it drops table {settings.table_name!r}; "
+            "add --yes if you really mean it"
+        )
     output = Path(args.output)
     results = runner.run(
         notebooks,
@@ -529,35 +535,76 @@ def _positive(value: int, flag: str, minimum: int = 1) -> int:
     return value
 
 
+#: Every engine option, by its attribute, as the user typed it.
+ENGINE_OPTIONS = {
+    "engine": "--engine",
+    "endpoint_url": "--endpoint-url",
+    "connection_url": "--connection-url",
+    "table_name": "--table",
+    "region": "--region",
+    "profile": "--profile",
+    "now": "--now",
+}
+#: Commands that use only some engine options, and why the others do not apply. Every other
+#: command opens a Lab with all of them (``open_lab``) or passes them all on (``run``).
+PARTIAL_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "notebooks": (
+        frozenset(),
+        "it always runs the notebooks on a private embedded engine, as CI does; use "
+        "`cruddur-lab run` to run them on another engine",
+    ),
+    "lab": (
+        frozenset({"engine", "endpoint_url", "connection_url", "region", "profile"}),
+        "each notebook takes its table and clock from its parameters cell",
+    ),
+    "export": (
+        frozenset({"table_name", "now"}),
+        "an export is made from the model alone: only the table name and the sample data's "
+        "clock apply",
+    ),
+    "up": (
+        frozenset({"engine", "connection_url", "table_name", "region", "now"}),
+        "it serves the embedded engine, which never uses an AWS profile",
+    ),
+}
+
+
+def refuse_unused_options(args: argparse.Namespace) -> None:
+    """An engine option the command would ignore is refused, never silently dropped."""
+    from cruddur_lab.errors import InvalidArgument
+
+    honoured, why = PARTIAL_OPTIONS.get(args.command, (frozenset(ENGINE_OPTIONS), ""))
+    unused = [
+        flag for key, flag in ENGINE_OPTIONS.items() if hasattr(args, key) and key not in honoured
+    ]
+    if unused:
+        words = " ".join(filter(None, (args.command, getattr(args, "action", None))))
+        raise InvalidArgument(
+            f"`{words}` does not use {', '.join(unused)}: drop "
+            f"{'it' if len(unused) == 1 else 'them'} ({why})"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        refuse_unused_options(args)
         return COMMANDS[args.command](args) or 0
-    except CruddurLabError as error:
-        print(f"cruddur-lab: error: {error}", file=sys.stderr, flush=True)
-        return error.exit_code
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
     except Exception as error:
-        line = database_error_line(error)
-        if line is None:
+        # The library translates what it expects; anything else a user can fix (an OS or
+        # Postgres error outside a Lab call) is translated here, by the same translator.
+        translated = translate(error)
+        if translated is None:
             raise
-        print(f"cruddur-lab: error: {line}", file=sys.stderr, flush=True)
-        return 1
+        print(f"cruddur-lab: error: {error_line(translated)}", file=sys.stderr, flush=True)
+        return translated.exit_code
 
 
-def database_error_line(error: BaseException) -> str | None:
-    """A Postgres refusal (a constraint, a permission) as one line; None for anything else.
-
-    Such errors come from the database's own rules, so the library lets them through; the
-    failed statement or transaction left nothing behind.
-    """
-    psycopg = sys.modules.get("psycopg")  # if it was never imported, this is not its error
-    if psycopg is None or not isinstance(error, psycopg.Error):
-        return None
-    reason = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
-    return (
-        f"Postgres refused the request ({reason or type(error).__name__}); nothing of it was "
-        "saved: check the users database named by CONNECTION_URL"
-    )
+def error_line(error: CruddurLabError) -> str:
+    """The line after ``cruddur-lab: error:``; the app's errors lead with their code."""
+    if isinstance(error, ServiceError):
+        return f"{error.code}: {error}"
+    return str(error)

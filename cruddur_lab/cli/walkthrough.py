@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from cruddur_lab.notebook.display import format_capacity, format_item_collections, format_items
 from cruddur_lab.scripts.cognito import seed_user_pool, update_cognito_user_ids
 from cruddur_lab.scripts.reads import get_conversation, list_conversations, scan
-from cruddur_lab.scripts.schema import schema_load
+from cruddur_lab.scripts.schema import require_confirmation, schema_load
 from cruddur_lab.scripts.seed import seed
 
 if TYPE_CHECKING:
@@ -18,13 +18,27 @@ if TYPE_CHECKING:
 SCAN_PREVIEW = 3
 
 
-def walkthrough(lab: Lab, out: Callable[[str], None], *, messages: int = 100) -> None:
+def walkthrough(
+    lab: Lab, out: Callable[[str], None], *, messages: int = 100, yes: bool = False
+) -> None:
+    """Every step once (the seed twice); on real AWS only with ``yes``, asked for up front.
+
+    On AWS it writes to the table, the users database and a Cognito user pool, and its
+    second seed finds the table non-empty: one confirmation before the first step covers
+    them all, so the walkthrough never stops halfway for want of another.
+    """
+    require_confirmation(
+        lab,
+        f"run the walkthrough (it writes to table {lab.settings.table_name!r}, the users "
+        "database and a Cognito user pool)",
+        yes,
+    )
     out(f"engine: {lab.describe_engine()}; table {lab.settings.table_name!r}")
     out("\n== 1. schema-load")
     out(str(schema_load(lab)))
     out("\n== 2. seed (run twice: the second run must change nothing)")
-    out(f"first run:  {seed(lab, messages=messages)}")
-    out(f"second run: {seed(lab, messages=messages)}")
+    out(f"first run:  {seed(lab, messages=messages, yes=yes)}")
+    out(f"second run: {seed(lab, messages=messages, yes=yes)}")
     out("\n== 3. scan (sorted by pk, sk; first items of each collection)")
     result = scan(lab)
     preview = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,12 +25,7 @@ from cruddur_lab.clock import Clock
 from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.engine.embedded import EmbeddedServices
 from cruddur_lab.engine.settings import Settings
-from cruddur_lab.errors import (
-    EngineUnreachable,
-    LoopbackViolation,
-    PostgresUnreachable,
-    from_client_error,
-)
+from cruddur_lab.errors import LoopbackViolation, PostgresUnreachable, translated
 
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -241,42 +236,14 @@ class Lab:
         """Run ``callback`` when the Lab closes (background processors, temp files)."""
         self._on_close.append(callback)
 
-    @contextlib.contextmanager
-    def translate_errors(self) -> Iterator[None]:
-        """Turn botocore's connection and client errors into one-line cruddur-lab errors."""
-        from botocore.exceptions import (
-            ClientError,
-            HTTPClientError,
-            NoCredentialsError,
-            ParamValidationError,
+    def translate_errors(self) -> contextlib.AbstractContextManager[None]:
+        """Turn botocore's (and psycopg's) errors into one-line cruddur-lab errors."""
+        return translated(
+            table_name=self.settings.table_name,
+            endpoint_url=self.settings.endpoint_url,
+            region=self.settings.region,
+            postgres_url=_redact(self.settings.connection_url or ""),
         )
-        from botocore.exceptions import ConnectionError as BotocoreConnectionError
-
-        try:
-            yield
-        except (BotocoreConnectionError, HTTPClientError):
-            # Refused, timed out, proxy down, TLS failure, connection dropped mid-answer.
-            if self.settings.endpoint_url:
-                where = self.settings.endpoint_url
-                fix = "start the service (or `cruddur-lab up`) or fix AWS_ENDPOINT_URL"
-            else:
-                where = f"AWS in {self.settings.region}"
-                fix = "check your network, proxy settings and --region"
-            raise EngineUnreachable(f"cannot reach {where}: {fix}") from None
-        except ParamValidationError as error:
-            from cruddur_lab.errors import InvalidArgument
-
-            # botocore checks lengths and types before sending; keep its first line only.
-            reason = " ".join(str(error).split())
-            raise InvalidArgument(f"{reason}: fix the value and run again") from None
-        except NoCredentialsError:
-            from cruddur_lab.errors import ConfigError
-
-            raise ConfigError(
-                "no AWS credentials found: run `aws configure` or set AWS_PROFILE"
-            ) from None
-        except ClientError as error:
-            raise from_client_error(error, table_name=self.settings.table_name) from None
 
     def close(self) -> None:
         while self._on_close:
@@ -313,52 +280,16 @@ def connect_postgres(url: str | None) -> Any:
         )
     import psycopg
 
-    try:
+    with translated(postgres_url=_redact(url)):
         return psycopg.connect(url, autocommit=True, connect_timeout=5)
-    except psycopg.ProgrammingError:
-        from cruddur_lab.errors import ConfigError
-
-        # psycopg quotes the part it could not parse, which may be the password: say less.
-        raise ConfigError(
-            f"CONNECTION_URL {_redact(url)!r} is not a Postgres URL: use e.g. "
-            "postgresql://postgres:password@localhost:5432/cruddur"
-        ) from None
-    except psycopg.OperationalError as error:
-        reason = _postgres_reason(error)
-        if "password" in reason:
-            raise PostgresUnreachable(
-                f"Postgres at {_redact(url)} refused the credentials ({reason}): fix the user "
-                "and password in CONNECTION_URL"
-            ) from None
-        raise PostgresUnreachable(
-            f"cannot connect to Postgres at {_redact(url)} ({reason}): start it or fix "
-            "CONNECTION_URL"
-        ) from None
-
-
-def _postgres_reason(error: Exception) -> str:
-    """libpq's reason in a few words: 'Connection refused', 'password authentication…'."""
-    text = str(error).strip()
-    if not text:
-        return "no answer"
-    reason = text.splitlines()[0].rsplit("failed: ", 1)[-1]
-    return " ".join(reason.replace("FATAL:", "").split())
 
 
 def _aws_session(profile: str | None) -> Any:
     """A boto3 session on the normal credential chain; an unknown profile is one line."""
     import boto3
-    from botocore.exceptions import ProfileNotFound
 
-    try:
+    with translated():
         return boto3.session.Session(profile_name=profile)
-    except ProfileNotFound:
-        from cruddur_lab.errors import ConfigError
-
-        raise ConfigError(
-            f"AWS profile {profile!r} is not configured on this machine: run "
-            f"`aws configure --profile {profile}` or fix --profile / AWS_PROFILE"
-        ) from None
 
 
 def _still_connected(conn: Any) -> bool:

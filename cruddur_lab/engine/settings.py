@@ -105,6 +105,11 @@ def resolve(
             f"engine 'aws' conflicts with the endpoint {endpoint}: unset AWS_ENDPOINT_URL "
             "or choose --engine endpoint"
         )
+    if profile and chosen != "aws":
+        # Only engine aws reads profiles; taking one here and ignoring it would mislead.
+        raise ConfigError(
+            f"--profile {profile!r} is only used by engine aws: drop it, or add --engine aws"
+        )
     return Settings(
         engine=chosen,
         endpoint_url=endpoint,

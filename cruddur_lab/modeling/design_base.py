@@ -113,10 +113,10 @@ class Design:
 
     def user(self, handle: str) -> User:
         """A seed user with their Cognito id (synced once, as the app's callers are)."""
-        from cruddur_lab.app.patterns import caller_for_handle
+        from cruddur_lab.app.patterns import provision_caller
         from cruddur_lab.scripts.usersdb import find_user_by_handle
 
-        caller_for_handle(self.lab, handle)
+        provision_caller(self.lab, handle)
         return find_user_by_handle(self.lab, handle)
 
     def deliver_stream(self) -> None:

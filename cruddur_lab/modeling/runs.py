@@ -71,9 +71,9 @@ def _seed(lab: Lab, prepared: Any = None) -> None:
 
 
 def _caller(lab: Lab, index: int = 0) -> str:
-    from cruddur_lab.app.patterns import caller_for_handle
+    from cruddur_lab.app.patterns import provision_caller
 
-    return caller_for_handle(lab, model.SEED_GROUP_HANDLES[index])
+    return provision_caller(lab, model.SEED_GROUP_HANDLES[index])
 
 
 def _scan(lab: Lab, prepared: Any = None) -> None:

@@ -87,7 +87,9 @@ def format_item_collections(
 def format_capacity(reported: float | None, estimated: float, *, engine_is_aws: bool) -> str:
     """Both figures, and why they may differ."""
     if engine_is_aws:
-        return f"consumed capacity: {reported} RCU (estimate from item sizes: {estimated})"
+        # AWS leaves ConsumedCapacity out of some answers: say so rather than "None RCU".
+        figure = "none reported" if reported is None else f"{reported} RCU"
+        return f"consumed capacity: {figure} (estimate from item sizes: {estimated})"
     shown = "none reported" if reported is None else f"{reported:g} RCU"
     return (
         f"consumed capacity reported by this engine: {shown}; "

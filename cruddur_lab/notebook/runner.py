@@ -129,6 +129,8 @@ class SharedEngine:
                     self.environment[name] = value
         if settings.connection_url:
             self.environment["CONNECTION_URL"] = settings.connection_url
+        # Every engine has a region (moto keeps data per region): kernels use the run's.
+        self.environment["AWS_REGION"] = settings.region
         return self
 
     @property

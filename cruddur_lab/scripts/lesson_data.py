@@ -10,19 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 
-def ensure_lesson_data(lab: Any, *, messages: int = 100, reset: bool = False) -> str:
+def ensure_lesson_data(
+    lab: Any, *, messages: int = 100, reset: bool = False, yes: bool = False
+) -> str:
     """The state most notebooks start from: the table, the seed users, the seed conversation.
 
     Idempotent: on a table that is already seeded nothing changes. ``reset=True`` drops the
-    table first; that is the only way a notebook deletes data, and only when asked.
+    table first; that is the only way a notebook deletes data, and only when asked. On real
+    AWS both dropping and seeding a table that holds items need ``yes=True`` (the notebooks'
+    ``yes`` parameter, or ``cruddur-lab run --yes``), exactly as ``drop`` and ``seed`` do.
     """
     from cruddur_lab.scripts.schema import drop, schema_load
     from cruddur_lab.scripts.seed import seed
 
     if reset:
-        drop(lab, yes=True)
+        drop(lab, yes=yes)
     loaded = schema_load(lab)
-    report = seed(lab, messages=messages)
+    report = seed(lab, messages=messages, yes=yes)
     lines = [str(loaded), f"seed: {report}"]
     if report.messages_existing and lab.clock.is_pinned:
         moved = move_clock_past_data(lab)

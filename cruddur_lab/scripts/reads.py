@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.capacity import read_units, reported_units
-from cruddur_lab.errors import InvalidArgument
+from cruddur_lab.errors import InvalidArgument, NotFound
 from cruddur_lab.model import (
     GROUP_ATTRIBUTES,
+    GSI_NAME,
+    GSI_PARTITION_KEY,
     MESSAGE_ATTRIBUTES,
     PAGE_SIZE,
     SEED_GROUP_HANDLES,
@@ -132,6 +134,8 @@ def get_conversation(
     """The newest ``limit`` messages of a group (per page), shown oldest first.
 
     ``pages`` > 1 follows ``LastEvaluatedKey`` further back in time; ``pages=0`` reads all.
+    A group that nobody's inbox names and that has no messages is ``NotFound``: a mistyped
+    uuid must not read as an empty conversation.
     """
     group = normalize_group_uuid(message_group_uuid)
     if limit < 1:
@@ -150,8 +154,26 @@ def get_conversation(
         },
         max_pages=pages or None,
     )
+    if not result.items and not _has_group_rows(lab, group):
+        raise NotFound(
+            f"no conversation {group}: list the real ones with `cruddur-lab "
+            "list-conversations HANDLE` (the seed group is the default)"
+        )
     result.items.reverse()
     return result
+
+
+def _has_group_rows(lab: Lab, message_group_uuid: str) -> bool:
+    """True when someone's inbox names the group: a group with no messages still exists."""
+    from boto3.dynamodb.conditions import Key
+
+    with lab.translate_errors():
+        page = lab.table.query(
+            IndexName=GSI_NAME,
+            KeyConditionExpression=Key(GSI_PARTITION_KEY).eq(message_group_uuid),
+            Limit=1,
+        )
+    return bool(page["Items"])
 
 
 def list_conversations(

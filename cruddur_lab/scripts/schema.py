@@ -46,10 +46,15 @@ def table_exists(lab: Lab) -> bool:
 
 
 def schema_load(lab: Lab, *, billing_mode: str = "PROVISIONED") -> SchemaLoadResult:
-    """Create the table with its GSI and stream; if it already exists, change nothing."""
+    """Create the table with its GSI and stream; if it already exists, change nothing.
+
+    An existing table that differs from the model (keys, index, projection) is
+    ``TableMismatch``, not "already exists".
+    """
     name = lab.settings.table_name
     if table_exists(lab):
-        description = describe(lab)
+        # "Already exists" must not vouch for a table the rest would refuse (or misuse).
+        description = require_table(lab)
         return SchemaLoadResult(name, False, description.get("LatestStreamArn"))
     with lab.translate_errors():
         lab.dynamodb.create_table(**create_table_spec(name, billing_mode=billing_mode))

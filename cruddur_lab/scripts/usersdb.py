@@ -52,28 +52,42 @@ class UsersSeedReport:
     existing: tuple[str, ...]
 
 
+#: Key of the advisory lock that serialises ``ensure_schema`` across sessions.
+_SCHEMA_LOCK = 0x6372_7564  # "crud"
+
+
 def ensure_schema(lab: Lab) -> None:
-    """Create ``users`` and ``activities`` if missing (safe to repeat)."""
-    lab.pg.execute(SCHEMA_SQL)
+    """Create ``users`` and ``activities`` if missing (safe to repeat, and to run at once).
+
+    Two sessions running ``CREATE TABLE IF NOT EXISTS`` at the same moment can both pass
+    the "not exists" check and collide in the catalogue (a unique violation on
+    ``pg_type``); a transaction-scoped advisory lock lets one of them go first.
+    """
+    with lab.pg.transaction():
+        lab.pg.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        lab.pg.execute(SCHEMA_SQL)
 
 
 def seed_users(lab: Lab) -> UsersSeedReport:
-    """Insert the seed users that are missing, by handle; existing rows are left alone."""
+    """Insert the seed users that are missing, by handle; existing rows are left alone.
+
+    One statement per user, safe when two kernels prepare at once: a handle already there
+    is skipped by ``WHERE NOT EXISTS``, and a concurrent insert of the same seed user (same
+    stable uuid) by ``ON CONFLICT DO NOTHING`` instead of a primary-key violation.
+    """
     ensure_schema(lab)
     inserted, existing = [], []
     created_at = lab.clock.origin.replace(tzinfo=None)
     with lab.pg.transaction():
         for handle, display_name, email in SEED_USERS:
-            row = lab.pg.execute("SELECT 1 FROM public.users WHERE handle = %s", (handle,))
-            if row.fetchone():
-                existing.append(handle)
-                continue
-            lab.pg.execute(
+            row = lab.pg.execute(
                 "INSERT INTO public.users (uuid, display_name, handle, email, cognito_user_id,"
-                " created_at) VALUES (%s, %s, %s, %s, 'MOCK', %s)",
-                (seed_user_uuid(handle), display_name, handle, email, created_at),
-            )
-            inserted.append(handle)
+                " created_at) SELECT %s, %s, %s, %s, 'MOCK', %s WHERE NOT EXISTS"
+                " (SELECT 1 FROM public.users WHERE handle = %s)"
+                " ON CONFLICT (uuid) DO NOTHING RETURNING handle",
+                (seed_user_uuid(handle), display_name, handle, email, created_at, handle),
+            ).fetchone()
+            (inserted if row else existing).append(handle)
     return UsersSeedReport(tuple(inserted), tuple(existing))
 
 
@@ -90,12 +104,8 @@ def _user(row: tuple) -> User:
 
 def _select(lab: Lab, sql: str, params: tuple = ()) -> Any:
     """Run a lookup; a database that was never seeded is one line, not a psycopg traceback."""
-    import psycopg
-
-    try:
+    with lab.translate_errors():
         return lab.pg.execute(sql, params)
-    except psycopg.errors.UndefinedTable:
-        raise NotFound("the users table does not exist: run `cruddur-lab seed` first") from None
 
 
 def _storable(value: str) -> bool:

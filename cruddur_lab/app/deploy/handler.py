@@ -25,7 +25,9 @@ What one event does (every record, not only ``Records[0]``):
 * For each INSERT of a message row, every group row of that conversation moves to the
   message's ``sk`` with its text. The moved row has exactly the bootcamp's group-row
   attributes (``GROUP_ATTRIBUTES``), nothing added. Rows are found through the sparse GSI;
-  the GSI is only a hint (it can be stale on AWS), correctness comes from conditional writes:
+  the GSI is only a hint (it can be stale on AWS, and an index that projects less than ALL
+  lacks the row's other attributes, which are then read from the table), correctness comes
+  from conditional writes:
   a move is one ``TransactWriteItems`` -- Delete the old key *if it still exists* plus Put
   the new key *if it is free* -- so a row is never lost or duplicated. When a concurrent
   move got there first the transaction is cancelled, and the handler re-reads and retries.
@@ -199,7 +201,7 @@ class StreamHandler:
     def move_group_rows(self, message: NewMessage, result: BatchResult) -> None:
         """Bring every group row of ``message``'s conversation up to it (or leave it newer)."""
         for attempt in range(self.max_attempts):
-            rows = self._group_rows(message, result)
+            rows = self._group_rows_removing_duplicates(message, result)
             outcomes = [self._move_row(row, message) for row in rows]
             result.group_rows_moved += outcomes.count("moved")
             result.group_rows_current += outcomes.count("current")
@@ -212,7 +214,9 @@ class StreamHandler:
             time.sleep(min(0.02 * 2**attempt, 0.5))
         raise MoveIncomplete(f"rows kept changing for {self.max_attempts} attempts")
 
-    def _group_rows(self, message: NewMessage, result: BatchResult) -> list[dict[str, Any]]:
+    def _group_rows_removing_duplicates(
+        self, message: NewMessage, result: BatchResult
+    ) -> list[dict[str, Any]]:
         """The conversation's group rows as the GSI sees them, one per owner (the newest).
 
         An owner with two rows for one conversation has a duplicate (the bootcamp's
@@ -255,10 +259,25 @@ class StreamHandler:
     def _move_row(self, row: dict[str, Any], message: NewMessage) -> str:
         if row["sk"] >= message.sk:
             return "current"
+        if any(name not in row for name in GROUP_ATTRIBUTES):
+            # An index that projects less than ALL returned part of the row: never write a
+            # row built from fewer attributes than a group row has; read the whole one.
+            whole = self._read_whole_row(row)
+            if whole is None:
+                return "conflict"  # moved or deleted since the index was read
+            row = whole
         # Built from the fixed attribute list, not ``{**row}``: nothing else is carried along.
         new_row = {name: row[name] for name in GROUP_ATTRIBUTES if name in row}
         new_row.update(sk=message.sk, message=message.text)
         return self._move_to_new_key(row, new_row, message)
+
+    def _read_whole_row(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        item = self.client.get_item(
+            TableName=self.table_name,
+            Key=_typed({"pk": row["pk"], "sk": row["sk"]}),
+            ConsistentRead=True,
+        ).get("Item")
+        return _plain(item) if item else None
 
     def _move_to_new_key(
         self, row: dict[str, Any], new_row: dict[str, Any], message: NewMessage
