@@ -205,3 +205,10 @@ def test_export_onto_a_folder_is_one_line_and_leaves_nothing_behind(tmp_path, ca
 def test_export_with_a_bad_clock_is_a_settings_error(capsys):
     assert main(["export", "workbench", "--now", "yesterday"]) == 2
     assert capsys.readouterr().err.startswith("cruddur-lab: error: ")
+
+
+def test_export_refuses_an_engine_option_it_would_ignore(capsys):
+    assert main(["export", "workbench", "--engine", "aws"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("cruddur-lab: error: `export` does not use --engine: drop it")

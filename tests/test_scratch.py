@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cruddur_lab.app.patterns import provision_caller, create_message
+from cruddur_lab.app.patterns import create_message, provision_caller
 from cruddur_lab.model import SEED_GROUP_UUID
 from cruddur_lab.modeling.catalogue import build_catalogue
 from cruddur_lab.scripts.lesson_data import move_clock_past_data

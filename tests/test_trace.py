@@ -11,7 +11,7 @@ import contextlib
 import math
 
 from cruddur_lab import model
-from cruddur_lab.app.patterns import caller_for_handle, create_message, create_message_group
+from cruddur_lab.app.patterns import create_message, create_message_group, provision_caller
 from cruddur_lab.app.streams import StreamProcessor
 from cruddur_lab.capacity import item_size, wire_item
 from cruddur_lab.engine.trace import format_priced_calls, recording
@@ -51,7 +51,7 @@ def test_the_engines_figure_is_kept_and_flagged_synthetic_on_moto(seeded_lab):
 
 
 def test_the_recorder_asks_for_a_figure_and_says_it_added_the_parameter(seeded_lab):
-    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    andrew = provision_caller(seeded_lab, "andrewbrown")
     with recording(seeded_lab, ["PutItem"]) as calls:
         create_message(seeded_lab, andrew, model.SEED_GROUP_UUID, "hello")
     (call,) = calls
@@ -63,7 +63,7 @@ def test_the_recorder_asks_for_a_figure_and_says_it_added_the_parameter(seeded_l
 
 
 def test_pricing_changes_neither_the_table_nor_the_request_list(seeded_lab, services):
-    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    andrew = provision_caller(seeded_lab, "andrewbrown")
     with recording(seeded_lab, price=False) as plain:
         create_message_group(seeded_lab, andrew, "londo", "first")
     state = sort_items(read_all(seeded_lab, "scan"))
@@ -76,7 +76,7 @@ def test_pricing_changes_neither_the_table_nor_the_request_list(seeded_lab, serv
 
 
 def test_pattern_d_prices_its_index_writes(seeded_lab):
-    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    andrew = provision_caller(seeded_lab, "andrewbrown")
     with recording(seeded_lab, ["TransactWriteItems"]) as calls:
         create_message_group(seeded_lab, andrew, "londo", "Ambassador, a word?")
     cost = calls[0].cost
@@ -86,7 +86,7 @@ def test_pattern_d_prices_its_index_writes(seeded_lab):
 
 
 def test_a_stream_move_is_priced_with_the_old_image_read_before_it(seeded_lab):
-    andrew = caller_for_handle(seeded_lab, "andrewbrown")
+    andrew = provision_caller(seeded_lab, "andrewbrown")
     processor = StreamProcessor(seeded_lab)
     processor.process_pending()
     rows_before = {

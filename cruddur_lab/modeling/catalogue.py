@@ -39,7 +39,11 @@ def build_catalogue(lab: Lab) -> list[dict[str, Any]]:
     from cruddur_lab.scripts.reads import get_conversation
 
     require_scratch_engine(lab)
-    if not get_conversation(lab, limit=1).count:
+    try:
+        seeded = get_conversation(lab, limit=1).count
+    except NotFound:  # the reads now say "no conversation" for a group with no messages
+        seeded = 0
+    if not seeded:
         raise NotFound(
             f"table {lab.settings.table_name!r} has no seed conversation to measure the "
             "patterns on: run `cruddur-lab seed` first"
