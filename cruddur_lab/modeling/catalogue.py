@@ -40,9 +40,10 @@ def build_catalogue(lab: Lab) -> list[dict[str, Any]]:
 
     require_scratch_engine(lab)
     try:
-        seeded = get_conversation(lab, limit=1).count
-    except NotFound:  # the reads now say "no conversation" for a group with no messages
-        seeded = 0
+        # An unknown group is NotFound; a group without messages reads as empty.
+        seeded = get_conversation(lab, limit=1).count > 0
+    except NotFound:
+        seeded = False
     if not seeded:
         raise NotFound(
             f"table {lab.settings.table_name!r} has no seed conversation to measure the "
