@@ -151,6 +151,22 @@ def group_item(
     }
 
 
+def group_rows(
+    first: User, second: User, *, message_group_uuid: str, last_message: str, last_at: str
+) -> list[dict[str, str]]:
+    """Both inbox lines of a two-person conversation: ``first``'s, then ``second``'s."""
+    return [
+        group_item(
+            owner=owner,
+            other=other,
+            message_group_uuid=message_group_uuid,
+            last_message=last_message,
+            last_at=last_at,
+        )
+        for owner, other in ((first, second), (second, first))
+    ]
+
+
 def message_item(
     *, message_group_uuid: str, message_uuid: str, sender: User, text: str, created_at: str
 ) -> dict[str, str]:

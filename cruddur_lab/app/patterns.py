@@ -43,8 +43,8 @@ from cruddur_lab.model import (
     GSI_PARTITION_KEY,
     PAGE_SIZE,
     User,
-    group_item,
     group_pk,
+    group_rows,
     message_item,
     message_pk,
 )
@@ -343,16 +343,9 @@ def create_message_group(lab: Lab, caller: str, receiver_handle: str, text: str)
     group = lab.clock.new_id()
     message_uuid = lab.clock.new_id()
     created_at = lab.clock.timestamp()
-    rows = [
-        group_item(
-            owner=owner,
-            other=other,
-            message_group_uuid=group,
-            last_message=text,
-            last_at=created_at,
-        )
-        for owner, other in ((sender, receiver), (receiver, sender))
-    ]
+    rows = group_rows(
+        sender, receiver, message_group_uuid=group, last_message=text, last_at=created_at
+    )
     message = message_item(
         message_group_uuid=group,
         message_uuid=message_uuid,

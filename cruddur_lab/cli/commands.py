@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
     p.add_argument("--yes", action="store_true", help="confirm writing to real AWS (engine aws)")
+    p = add("export", "the model as a NoSQL Workbench data model or a CloudFormation template")
+    p.add_argument(
+        "format", choices=("workbench", "cloudformation"), help="workbench or cloudformation"
+    )
+    p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (stdout)")
     p = add("streams", "Pattern E: apply the table's stream to its group rows, as the Lambda does")
     p.add_argument(
         "action",
@@ -425,6 +430,40 @@ def cmd_streams(args: argparse.Namespace) -> None:
         out(str(StreamProcessor(lab, batch_size=batch_size).process_pending()))
 
 
+@command("export")
+def cmd_export(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from cruddur_lab.engine.settings import resolve
+    from cruddur_lab.errors import CruddurLabError, InvalidArgument
+    from cruddur_lab.modeling.exports import export
+
+    # No engine is needed: the table name and the sample data's clock come from the settings.
+    settings = resolve(
+        None, table_name=getattr(args, "table_name", None), now=getattr(args, "now", None)
+    )
+    text = export(args.format, table_name=settings.table_name, now=settings.now)
+    if args.output is None:
+        sys.stdout.write(text)
+        return
+    target = Path(args.output)
+    if not target.parent.is_dir():
+        raise InvalidArgument(
+            f"--output {args.output}: folder {target.parent} does not exist; create it first"
+        )
+    # Written whole or not at all: a reader never sees half a template.
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text)
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CruddurLabError(
+            f"cannot write {target} ({error.strerror}): choose another --output"
+        ) from None
+    out(f"{args.format} export written to {target}")
+
+
 @command("walkthrough")
 def cmd_walkthrough(args: argparse.Namespace) -> None:
     from cruddur_lab.cli.walkthrough import walkthrough
@@ -547,6 +586,11 @@ PARTIAL_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
         frozenset(),
         "it always runs the notebooks on a private embedded engine, as CI does; use "
         "`cruddur-lab run` to run them on another engine",
+    ),
+    "export": (
+        frozenset({"table_name", "now"}),
+        "an export is made from the model alone: only the table name and the sample data's "
+        "clock apply",
     ),
     "up": (
         frozenset({"engine", "connection_url", "table_name", "region", "now"}),

@@ -87,14 +87,15 @@ def read_all(lab: Lab, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
         return [item for page in pages_of(lab, operation, **kwargs) for item in page["Items"]]
 
 
-def _read_pages(
+def read_pages(
     lab: Lab,
     operation: str,
     kwargs: dict[str, Any],
-    max_pages: int | None,
+    max_pages: int | None = None,
     unfiltered: dict[str, Any] | None = None,
 ) -> ReadResult:
-    """Run a Query or Scan, up to ``max_pages`` pages.
+    """Run a Query or Scan (of the table, or of an index with ``IndexName``), up to
+    ``max_pages`` pages, with Count, ScannedCount and capacity.
 
     A page may be empty and still carry ``LastEvaluatedKey`` (AWS keys a page that stops
     exactly at ``Limit``; a filter can keep nothing of a page): the walk goes on until a page
@@ -155,7 +156,7 @@ def sort_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def scan(lab: Lab) -> ReadResult:
     """Every item of the table, all pages (past 1 MB), sorted by pk then sk."""
     require_table(lab)
-    result = _read_pages(lab, "scan", {}, max_pages=None)
+    result = read_pages(lab, "scan", {}, max_pages=None)
     result.items = sort_items(result.items)
     return result
 
@@ -168,7 +169,7 @@ def scan_where(lab: Lab, attribute: str, value: str) -> ReadResult:
     lowers the data returned, not the capacity consumed. Items sorted by pk then sk.
     """
     require_table(lab)
-    result = _read_pages(
+    result = read_pages(
         lab,
         "scan",
         {
@@ -191,7 +192,7 @@ def query_group_index(lab: Lab, message_group_uuid: str = SEED_GROUP_UUID) -> Re
     """
     group = normalize_group_uuid(message_group_uuid)
     require_table(lab)
-    return _read_pages(
+    return read_pages(
         lab,
         "query",
         {
@@ -219,7 +220,7 @@ def get_conversation(
     if pages < 0:
         raise InvalidArgument(f"pages must be 0 (all) or more, got {pages}")
     require_table(lab)
-    result = _read_pages(
+    result = read_pages(
         lab,
         "query",
         {
@@ -265,6 +266,6 @@ def list_conversations(
     }
     if limit:
         kwargs["Limit"] = limit
-    result = _read_pages(lab, "query", kwargs, max_pages=pages or None)
+    result = read_pages(lab, "query", kwargs, max_pages=pages or None)
     result.extra["user"] = user
     return result
