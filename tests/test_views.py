@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from cruddur_lab import model
 from cruddur_lab.app import patterns
+from cruddur_lab.model import short_ids
 from cruddur_lab.modeling.figure import collections_figure
-from cruddur_lab.modeling.views import index_definition, item_collections, read_index, short_id
+from cruddur_lab.modeling.views import index_definition, item_collections, read_index
 from cruddur_lab.notebook.model_views import IndexViewDisplay, ItemCollectionsByKind
 from cruddur_lab.scripts.reads import scan
 from cruddur_lab.scripts.schema import describe
@@ -79,7 +80,7 @@ def test_item_collections_come_by_kind_then_partition_in_sort_key_order(seeded_l
     )
     assert "… 96 more in sort-key order …" in text
     assert model.SEED_GROUP_UUID not in text  # short ids only
-    assert short_id(model.message_pk(model.SEED_GROUP_UUID)) in text
+    assert short_ids(model.message_pk(model.SEED_GROUP_UUID)) in text
 
 
 def test_figure_marks_where_patterns_a_and_b_land_and_is_byte_stable(seeded_lab):

@@ -77,8 +77,22 @@ MESSAGE_WRITE_ATTEMPTS = 3
 # --- results ------------------------------------------------------------------------------
 
 
+class _ItemsPage:
+    """What Pattern A's and B's pages share: their items, counted and as a DataFrame."""
+
+    items: list[dict[str, Any]]
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    def to_frame(self) -> Any:
+        """The items as a pandas DataFrame, in the page's order."""
+        return items_frame(self.items)
+
+
 @dataclass(frozen=True)
-class MessagesPage:
+class MessagesPage(_ItemsPage):
     """Pattern A's answer: one page of a conversation, oldest message first."""
 
     message_group_uuid: str
@@ -87,30 +101,14 @@ class MessagesPage:
     #: Pass back as ``page_token`` for the 20 messages before these; None on the oldest page.
     next_token: str | None
 
-    @property
-    def count(self) -> int:
-        return len(self.items)
-
-    def to_frame(self) -> Any:
-        """The messages as a pandas DataFrame, oldest first."""
-        return items_frame(self.items)
-
 
 @dataclass(frozen=True)
-class GroupsPage:
+class GroupsPage(_ItemsPage):
     """Pattern B's answer: one page of the caller's inbox, newest conversation first."""
 
     #: Group rows as stored; ``user_*`` describe the *other* participant.
     items: list[dict[str, Any]]
     next_token: str | None
-
-    @property
-    def count(self) -> int:
-        return len(self.items)
-
-    def to_frame(self) -> Any:
-        """The inbox as a pandas DataFrame, newest conversation first."""
-        return items_frame(self.items)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cruddur_lab.capacity import item_size
-from cruddur_lab.model import PARTITION_KEY, SORT_KEY
-from cruddur_lab.modeling.views import IndexDefinition, ItemCollection, item_collections, short_id
+from cruddur_lab.model import PARTITION_KEY, SORT_KEY, short_ids
+from cruddur_lab.modeling.views import IndexDefinition, ItemCollection, item_collections
 
 #: Salt for the ids matplotlib writes into SVG (clip paths): a fixed one keeps bytes stable.
 SVG_HASHSALT = "cruddur-lab"
@@ -89,10 +89,10 @@ class CollectionsFigure:
 
     def __repr__(self) -> str:
         lines = [f"Item collections of {self.table_name} (bytes as DynamoDB counts them):"]
-        width = max((len(short_id(c.pk)) for c in self.collections), default=0)
+        width = max((len(short_ids(c.pk)) for c in self.collections), default=0)
         for collection in self.collections:
             lines.append(
-                f"  {short_id(collection.pk).ljust(width)}  {len(collection.items):4d} item(s) "
+                f"  {short_ids(collection.pk).ljust(width)}  {len(collection.items):4d} item(s) "
                 f"{collection.size_bytes:8,d} B"
             )
             for landing in self.landings:
@@ -136,7 +136,7 @@ class CollectionsFigure:
 
     def _draw_table(self, ax: Any) -> None:
         kinds = {"group": "inbox", "message": "conversation"}
-        labels = [f"{short_id(c.pk)} ({kinds.get(c.kind, c.kind)})" for c in self.collections]
+        labels = [f"{short_ids(c.pk)} ({kinds.get(c.kind, c.kind)})" for c in self.collections]
         for row, collection in enumerate(self.collections):
             ax.barh(row, collection.size_bytes, color=_COLOURS.get(collection.kind), height=0.6)
             ax.annotate(
@@ -167,7 +167,7 @@ class CollectionsFigure:
     def _draw_index(self, ax: Any) -> None:
         assert self.index is not None
         partitions = self.index_partitions()
-        labels = [f"{self.index.partition_key} = {short_id(k)}" for k in partitions]
+        labels = [f"{self.index.partition_key} = {short_ids(k)}" for k in partitions]
         for row, size in enumerate(partitions.values()):
             ax.barh(row, size, color=_COLOURS["group"], height=0.6)
         left_out = self.left_out()

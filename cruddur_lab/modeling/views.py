@@ -17,7 +17,6 @@ Data only: ``cruddur_lab.notebook.model_views`` shows these as HTML and text.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,19 +31,9 @@ from cruddur_lab.scripts.schema import require_table
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
 
-_UUID = re.compile(r"([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 #: Item kinds in the order a learner meets them, with the key template of each.
 KINDS = {"group": "group rows", "message": "message rows"}
-
-
-def short_id(value: Any) -> Any:
-    """Each uuid in ``value`` cut to its first 8 hex digits and ``…``: ``GRP#8616d290…``.
-
-    Eight digits still tell the seed's few users and groups apart; the rest only widens
-    every column.
-    """
-    return _UUID.sub(r"\1…", value) if isinstance(value, str) else value
 
 
 def kind_of(item: Mapping[str, Any]) -> str:

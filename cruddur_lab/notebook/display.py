@@ -9,11 +9,10 @@ learner who wants to sort, filter or plot them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-_UUID = re.compile(r"\b([0-9a-fA-F]{8})(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
+from cruddur_lab.model import short_ids
 
 #: Columns shown for items, in this order; others follow alphabetically.
 ITEM_COLUMNS = (
@@ -34,14 +33,7 @@ def shorten(value: Any, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def short_ids(value: Any) -> Any:
-    """Every uuid inside ``value`` cut to its first eight characters: ``GRP#5ae290ed…``."""
-    if not isinstance(value, str):
-        return value
-    return _UUID.sub(lambda match: match.group(1) + "…", value)
-
-
-def _shortened(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def rows_with_short_ids(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{key: short_ids(value) for key, value in row.items()} for row in rows]
 
 
@@ -55,7 +47,7 @@ def to_frame(
     import pandas as pd
 
     shown = item_columns(rows, columns)
-    data = _shortened(rows) if ids == "short" else [dict(row) for row in rows]
+    data = rows_with_short_ids(rows) if ids == "short" else [dict(row) for row in rows]
     return pd.DataFrame([[row.get(c, "") for c in shown] for row in data], columns=shown)
 
 
@@ -309,7 +301,7 @@ class ItemCollections:
         self.ids = ids
 
     def _text_items(self) -> list[dict[str, Any]]:
-        return _shortened(self.items) if self.ids == "short" else self.items
+        return rows_with_short_ids(self.items) if self.ids == "short" else self.items
 
     def to_frame(self) -> Any:
         """The same rows as a pandas DataFrame."""

@@ -14,15 +14,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cruddur_lab.engine.trace import format_call
+from cruddur_lab.model import short_ids
 from cruddur_lab.modeling.views import (
     KINDS,
     IndexView,
     ItemCollection,
     by_kind,
     item_collections,
-    short_id,
 )
-from cruddur_lab.notebook.display import HTML_MAX_WIDTH, format_table, item_columns, shorten
+from cruddur_lab.notebook.display import (
+    HTML_MAX_WIDTH,
+    format_table,
+    item_columns,
+    rows_with_short_ids,
+    shorten,
+)
 
 _MARKS = {"index": "K", "table": "T", "projected": "P"}
 _LEGEND = "K = index key, T = table key (always projected), P = projected by {projection}"
@@ -34,10 +40,6 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
 
 def _gap(hidden: int) -> str:
     return f"… {hidden} more in sort-key order …"
-
-
-def _short_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [{key: short_id(value) for key, value in row.items()} for row in rows]
 
 
 # --- the index ------------------------------------------------------------------------------
@@ -90,7 +92,7 @@ def _left_out_lines(view: IndexView) -> list[str]:
         f"Left out by the sparse index (no {view.index.partition_key}): "
         f"{_plural(len(view.left_out), 'base-table item')}"
     ]
-    lines += [f"  {short_id(pk)}  {_plural(n, 'item')}" for pk, n in counts.items()]
+    lines += [f"  {short_ids(pk)}  {_plural(n, 'item')}" for pk, n in counts.items()]
     return lines
 
 
@@ -116,10 +118,10 @@ class IndexViewDisplay:
         for key, rows in view.partitions().items():
             shown = [
                 {header: row.get(column, "") for column, header in columns}
-                for row in _short_rows(rows)
+                for row in rows_with_short_ids(rows)
             ]
             entries = _plural(len(rows), "entry", "entries")
-            heading = f"{view.index.partition_key} = {short_id(key)}  ({entries})"
+            heading = f"{view.index.partition_key} = {short_ids(key)}  ({entries})"
             blocks.append(
                 heading
                 + "\n"
@@ -167,7 +169,7 @@ def _html_table(
         cells = []
         for column, _ in columns:
             full = str(row.get(column, ""))
-            shown = html.escape(shorten(short_id(full), HTML_MAX_WIDTH))
+            shown = html.escape(shorten(short_ids(full), HTML_MAX_WIDTH))
             cells.append(
                 f'<td style="text-align:left;font-family:monospace;white-space:nowrap" '
                 f'title="{html.escape(full, quote=True)}">{shown}</td>'
@@ -216,7 +218,7 @@ class ItemCollectionsByKind:
     @staticmethod
     def _heading(collection: ItemCollection) -> str:
         return (
-            f"{short_id(collection.pk)}  ({_plural(len(collection.items), 'item')}, "
+            f"{short_ids(collection.pk)}  ({_plural(len(collection.items), 'item')}, "
             f"{collection.size_bytes:,} bytes)"
         )
 
@@ -233,7 +235,7 @@ class ItemCollectionsByKind:
             for collection in collections:
                 rows, hidden = self._rows(collection)
                 columns = self._columns(collection)
-                table = format_table(_short_rows(rows), columns, max_width=self.max_width)
+                table = format_table(rows_with_short_ids(rows), columns, max_width=self.max_width)
                 if hidden:
                     lines_ = table.splitlines()
                     cut = 2 + self.max_rows // 2
