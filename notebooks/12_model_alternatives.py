@@ -48,6 +48,7 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 
 # %%
 import json
+import textwrap
 
 from cruddur_lab import Lab, model
 from cruddur_lab.app import patterns
@@ -57,7 +58,11 @@ from cruddur_lab.modeling.design_base import comparison_rows, messages_per_secon
 from cruddur_lab.modeling.figure import collections_figure
 from cruddur_lab.modeling.views import index_definition, read_index
 from cruddur_lab.notebook.display import format_table
-from cruddur_lab.notebook.model_views import IndexViewDisplay, ItemCollectionsByKind
+from cruddur_lab.notebook.model_views import (
+    CatalogueTable,
+    IndexViewDisplay,
+    ItemCollectionsByKind,
+)
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 from cruddur_lab.scripts.reads import scan
 from cruddur_lab.scripts.schema import describe, drop
@@ -75,10 +80,11 @@ print(ensure_lesson_data(lab, messages=messages, reset=reset))
 # **The access-pattern catalogue**: every script and pattern, the requests it sends, the
 # table or index each reads, its key condition, and what one call costs on AWS. It is made
 # by running each pattern once on a scratch copy of the table and reading off the requests.
+# `CatalogueTable(entries).to_frame()` gives the same cells as a DataFrame to sort or filter.
 
 # %%
 entries = catalogue.build_catalogue(lab)
-print(catalogue.format_table(entries))
+CatalogueTable(entries)
 
 # %% [markdown]
 # **The index, read from the index.** A `Scan` with `IndexName` reads what the index holds.
@@ -167,13 +173,18 @@ for facet in workbench["DataModel"][0]["TableFacets"]:
 # %%
 designs = list(open_designs(lab))
 for design in designs:
-    print(f"{design.name:11} {design.table_name}: {design.summary}")
+    line = f"{design.name:11} {design.table_name}: {design.summary}"
+    print(textwrap.fill(line, 120, subsequent_indent=" " * 12, break_on_hyphens=False))
 sender, receiver, newcomer = (designs[0].user(h) for h in ("andrewbrown", "bayko", "londo"))
 
 # %% [markdown]
 # Each design answers the same four requests: andrewbrown sends a message to the seed
 # conversation (Pattern C and the inbox update), bayko reads his inbox (B), andrewbrown
 # starts a conversation with londo (D, new) and with bayko (D, they already share one).
+#
+# **Predict, then run:** which design writes the fewest WCU for one message, table and
+# index together, and why? Think about which rows each one changes for a message, and
+# whether a key changes with them.
 
 # %%
 measured = compare(designs, sender, receiver, newcomer, model.SEED_GROUP_UUID)
@@ -184,7 +195,18 @@ print(format_table(rows, ("design", "action", "requests", "RCU", "WCU table", "W
 # The requests each one sent, in order:
 
 # %%
-print(format_table(rows, ("design", "action", "sent"), max_width=110))
+print(f"{'design':11} {'action':18} sent")
+for row in rows:
+    lead = f"{row['design']:11} {row['action']:18} "
+    print(
+        textwrap.fill(
+            row["sent"],
+            120,
+            initial_indent=lead,
+            subsequent_indent=" " * len(lead),
+            break_on_hyphens=False,
+        )
+    )
 
 # %% [markdown]
 # **Per message.** A message is the action that happens most. With the bootcamp's 5 WCU on
@@ -297,11 +319,12 @@ print("checks passed")
 #
 # ## Summary
 #
-# The index view reads the index itself: two group rows, no messages. The item collections
-# and the figure show why Pattern A's page of messages and Pattern B's inbox are one `Query` each. The current model pays for
-# its inbox order with a key that moves on every message; a fixed key with an index for
-# order writes less, a synchronous update trades a stream for a larger transaction, and a
-# pair item closes Pattern D's race for one small write.
+# * The sparse index holds the group rows and no message; an item collection is stored in
+#   sort-key order, so Pattern A's page and Pattern B's inbox are each one `Query` of the table.
+# * The current model pays for its inbox order with a key that moves on every message: a
+#   Delete + Put in a transaction, in the table and in the index.
+# * A fixed key with an index for order writes least; a synchronous update trades the stream
+#   for a larger transaction; a pair item closes Pattern D's race for one small write.
 
 # %%
 for design in designs:

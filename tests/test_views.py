@@ -106,3 +106,14 @@ def test_figure_marks_where_patterns_a_and_b_land_and_is_byte_stable(seeded_lab)
     assert svg == figure.svg()
     assert model.GSI_NAME in svg and "Pattern A" in svg
     assert "<dc:date>" not in svg
+
+
+def test_index_view_text_fits_120_columns_and_keeps_the_keys_whole(seeded_lab):
+    caller = patterns.provision_caller(seeded_lab, "andrewbrown")
+    started = patterns.create_message_group(seeded_lab, caller, "londo", "Hello Londo")
+    for view in (read_index(seeded_lab), read_index(seeded_lab, started.message_group_uuid)):
+        text = repr(IndexViewDisplay(view))
+        assert max(len(line) for line in text.splitlines()) <= 120
+        # Only projected values are cut to fit: the index and table keys stay whole.
+        for item in view.items:
+            assert item["sk"] in text and short_ids(item["pk"]) in text

@@ -1,15 +1,18 @@
-"""The modeling views on screen: an index read and the item collections, as HTML and text.
+"""The modeling views on screen: an index read, the item collections and the access-pattern
+catalogue, as HTML and text.
 
 ``cruddur_lab.modeling.views`` reads the data (the index itself, the left-out items, the
 collections); this module only shows it, with the table helpers of ``display``. JupyterLab
-shows ``_repr_html_``; papermill, nbval and a terminal get the fixed-width ``__repr__``. Ids
-are cut to 8 hex digits (``GRP#8616d290…``) where the full uuid adds nothing; the HTML keeps
-the full value in a tooltip.
+shows ``_repr_html_``; papermill, nbval and a terminal get the fixed-width ``__repr__``,
+never wider than ``TEXT_WIDTH`` columns (values a reader can do without are cut or wrapped).
+Ids are cut to 8 hex digits (``GRP#8616d290…``) where the full uuid adds nothing; the HTML
+keeps the full value in a tooltip.
 """
 
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +33,8 @@ from cruddur_lab.notebook.display import (
     shorten,
 )
 
+#: Widest line of the plain-text forms (a notebook's text output, a terminal).
+TEXT_WIDTH = 120
 _MARKS = {"index": "K", "table": "T", "projected": "P"}
 _LEGEND = "K = index key, T = table key (always projected), P = projected by {projection}"
 
@@ -77,8 +82,8 @@ def _summary_lines(view: IndexView) -> list[str]:
     return [
         f"Count {view.count}, ScannedCount {view.scanned_count}, pages {view.pages}; "
         f"AWS would charge about {view.estimated_rcu:g} RCU (eventually consistent)",
-        f"index {index.name}: {keys}, projection {index.projection_type}; it holds "
-        f"{held} of the table's {_plural(view.table_items, 'item')}",
+        f"index {index.name}: {keys}, projection {index.projection_type}",
+        f"the index holds {held} of the table's {_plural(view.table_items, 'item')}",
     ]
 
 
@@ -94,6 +99,25 @@ def _left_out_lines(view: IndexView) -> list[str]:
     ]
     lines += [f"  {short_ids(pk)}  {_plural(n, 'item')}" for pk, n in counts.items()]
     return lines
+
+
+def _fit(
+    rows: Sequence[Mapping[str, Any]], headers: Sequence[str], keep: set[str], max_width: int
+) -> list[dict[str, str]]:
+    """Cut the widest column not in ``keep`` a character at a time until the table is no
+    wider than ``TEXT_WIDTH``; columns in ``keep`` (the keys) are never cut."""
+    limits = {
+        h: max(len(h), *(len(str(r.get(h, ""))) for r in rows))
+        if h in keep
+        else min(max_width, max(len(h), *(len(str(r.get(h, ""))) for r in rows)))
+        for h in headers
+    }
+    while sum(limits.values()) + 2 * (len(headers) - 1) > TEXT_WIDTH:
+        cuttable = [h for h in headers if h not in keep and limits[h] > max(len(h), 8)]
+        if not cuttable:
+            break
+        limits[max(cuttable, key=lambda h: limits[h])] -= 1
+    return [{h: shorten(r.get(h, ""), limits[h]) for h in headers} for r in rows]
 
 
 class IndexViewDisplay:
@@ -122,11 +146,10 @@ class IndexViewDisplay:
             ]
             entries = _plural(len(rows), "entry", "entries")
             heading = f"{view.index.partition_key} = {short_ids(key)}  ({entries})"
-            blocks.append(
-                heading
-                + "\n"
-                + format_table(shown, [h for _, h in columns], max_width=self.max_width)
-            )
+            headers = [h for _, h in columns]
+            keep = {h for h in headers if not h.endswith(f"({_MARKS['projected']})")}
+            fitted = _fit(shown, headers, keep, self.max_width)
+            blocks.append(heading + "\n" + format_table(fitted, headers, max_width=TEXT_WIDTH))
         if not view.items:
             blocks.append("(the read returned no index entries)")
         blocks.append("\n".join(_left_out_lines(view)))
@@ -262,3 +285,69 @@ class ItemCollectionsByKind:
                 gap = (self.max_rows // 2, _gap(hidden)) if hidden else None
                 parts.append(_html_table(rows, columns, gap=gap))
         return "\n".join(parts)
+
+
+# --- the access-pattern catalogue -----------------------------------------------------------
+
+
+class CatalogueTable:
+    """The catalogue in a notebook: every column as one HTML table in JupyterLab; as text, the
+    figures as a table and each pattern's requests wrapped below it, within ``TEXT_WIDTH``.
+    (``cruddur-lab catalogue`` prints one line a pattern, for a wide terminal.)"""
+
+    FIGURES = ("pattern", "RCU", "WCU", "index RCU", "index WCU", "per s at 5/5", "$ per M")
+    WORDS = ("requests", "key condition", "filter", "order, page")
+
+    def __init__(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        from cruddur_lab.modeling.catalogue import COLUMNS, LEGEND, table_rows
+
+        self.rows = table_rows(list(entries))
+        self.columns = COLUMNS
+        self.legend = LEGEND
+
+    def to_frame(self) -> Any:
+        """The same cells as a pandas DataFrame."""
+        from cruddur_lab.notebook.display import to_frame
+
+        return to_frame(self.rows, self.columns, ids="full")
+
+    def __repr__(self) -> str:
+        lines: list[str] = []
+        for row in self.rows:
+            lines.append(row["pattern"])
+            for title in self.WORDS:
+                if row[title] != "-":
+                    lines += textwrap.wrap(
+                        row[title],
+                        TEXT_WIDTH,
+                        initial_indent=f"  {title}: ",
+                        subsequent_indent="    ",
+                        break_on_hyphens=False,
+                    )
+        return "\n\n".join(
+            [
+                format_table(self.rows, self.FIGURES, max_width=TEXT_WIDTH),
+                "\n".join(lines),
+                textwrap.fill(self.legend, TEXT_WIDTH),
+            ]
+        )
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f'<th style="text-align:left">{html.escape(c)}</th>' for c in self.columns)
+        body = []
+        for row in self.rows:
+            cells = []
+            for column in self.columns:
+                # Requests and key conditions wrap; a short figure stays on one line.
+                wraps = column in ("requests", "key condition")
+                style = "text-align:left;font-family:monospace;" + (
+                    "min-width:16em" if wraps else "white-space:nowrap"
+                )
+                cells.append(f'<td style="{style}">{html.escape(row[column])}</td>')
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        return (
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>\n"
+            f"<p><em>{html.escape(self.legend)}</em></p>"
+        )
