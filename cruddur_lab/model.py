@@ -22,6 +22,7 @@ sparse: it indexes group rows and never messages.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -133,6 +134,18 @@ def normalize_uuid(value: str, what: str = "uuid") -> str:
         raise ValueError(f"{what} {value!r} is not a uuid") from None
 
 
+_UUID = re.compile(r"\b([0-9a-fA-F]{8})(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\b")
+
+
+def short_ids(value: Any) -> Any:
+    """Every uuid inside ``value`` cut to its first eight digits and ``…``: ``GRP#5ae290ed…``.
+
+    For display only: eight digits still tell the seed's few users and groups apart, and the
+    rest only widens every column. Anything but a string comes back unchanged.
+    """
+    return _UUID.sub(r"\1…", value) if isinstance(value, str) else value
+
+
 # --- items ------------------------------------------------------------------------------
 
 
@@ -149,6 +162,22 @@ def group_item(
         "user_display_name": other.display_name,
         "user_handle": other.handle,
     }
+
+
+def group_rows(
+    first: User, second: User, *, message_group_uuid: str, last_message: str, last_at: str
+) -> list[dict[str, str]]:
+    """Both inbox lines of a two-person conversation: ``first``'s, then ``second``'s."""
+    return [
+        group_item(
+            owner=owner,
+            other=other,
+            message_group_uuid=message_group_uuid,
+            last_message=last_message,
+            last_at=last_at,
+        )
+        for owner, other in ((first, second), (second, first))
+    ]
 
 
 def message_item(

@@ -11,12 +11,18 @@
 #
 # `CreateTable` needs the key schema, a definition for every *key* attribute (not for the
 # others: DynamoDB is schemaless beyond its keys), the GSI, the throughput and the stream.
-# The bootcamp used provisioned throughput 5/5 on the table and on the index, and switched
-# the stream on by hand later; Pattern E (notebook 10) needs it, with view type `NEW_IMAGE`.
+# The bootcamp used provisioned throughput 5/5 on the table and on the index; its
+# `bin/ddb/schema-load` created no stream, and students switched it on by hand later.
+# Pattern E (notebook 10) needs it, with view type `NEW_IMAGE`, so the model's spec has it.
+#
+# AWS documentation: [CreateTable](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html),
+# [global secondary indexes](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html),
+# [provisioned capacity](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html),
+# [DynamoDB Streams](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html).
 
 # %% tags=["parameters"]
 engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
-now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real time
 table_name = "cruddur-messages"
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
 yes = False  # on engine aws: True confirms reset and seeding a table that holds items
@@ -29,12 +35,17 @@ from cruddur_lab.notebook.display import format_mapping
 from cruddur_lab.scripts.schema import describe, drop, list_tables, schema_load, summarize
 
 # %% [markdown]
-# The request `schema-load` sends, built by `model.create_table_spec`:
+# The request `schema-load` sends, built by `model.create_table_spec`.
+#
+# **Predict, then run:** which attributes will `AttributeDefinitions` list? All seven of a
+# group row, or fewer?
 
 # %%
 print(json.dumps(model.create_table_spec(table_name), indent=2))
 
 # %% [markdown]
+# Three: `pk`, `sk` and `message_group_uuid`, the attributes some key uses.
+#
 # ## Practice
 #
 # Open the Lab and load the schema. On a fresh engine the table is created and the call
@@ -102,6 +113,13 @@ print("checks passed")
 #    then `model.schema_differences(d)` names the GSI's keys.
 #
 # </details>
+#
+# ## Summary
+#
+# * `CreateTable` declares only key attributes: `pk`, `sk` and the GSI's `message_group_uuid`.
+# * The spec comes from `cruddur_lab.model`, and `schema_differences` compares a live table
+#   with it before every command.
+# * The stream (`NEW_IMAGE`) is part of the table from the start: Pattern E depends on it.
 
 # %%
 lab.close()

@@ -17,11 +17,18 @@
 # 3. one group row per participant, pointing at the newest message.
 #
 # Message ids derive from the group and the message's position, so a second run knows
-# which messages exist and writes only missing ones.
+# which messages exist and writes only missing ones. The messages end one minute before the
+# notebook's clock: the conversation has just happened when the lesson starts.
+#
+# `BatchWriteItem` is not atomic: each put succeeds or fails on its own, and DynamoDB may
+# hand some back as `UnprocessedItems` (under throttling, say) for the caller to send again.
+#
+# AWS documentation: [BatchWriteItem](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html),
+# [working with items](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html).
 
 # %% tags=["parameters"]
 engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
-now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real time
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
@@ -30,7 +37,7 @@ yes = False  # on engine aws: True confirms reset and seeding a table that holds
 # %%
 from cruddur_lab import Lab, model
 from cruddur_lab.engine.trace import recording
-from cruddur_lab.notebook.display import format_items, format_table
+from cruddur_lab.notebook.display import show
 from cruddur_lab.scripts.reads import scan
 from cruddur_lab.scripts.schema import drop, schema_load
 from cruddur_lab.scripts.seed import BATCH_SIZE, seed, seed_message_uuid
@@ -50,12 +57,18 @@ print(schema_load(lab))
 
 # %% [markdown]
 # The first run. We record the DynamoDB requests it makes to count the batches.
+#
+# **Predict, then run:** how many `BatchWriteItem` requests do 100 messages need? (The two
+# group rows are written afterwards, each in a transaction of its own, so that a re-seed can
+# replace an inbox line in one step.)
 
 # %%
 with recording(lab, ["BatchWriteItem", "TransactWriteItems"]) as calls:
     first = seed(lab, messages=messages, yes=yes)
 print(first)
-print("BatchWriteItem requests:", sum(c.operation == "BatchWriteItem" for c in calls))
+operations = [c.operation for c in calls]
+print("BatchWriteItem requests (messages):  ", operations.count("BatchWriteItem"))
+print("TransactWriteItems requests (groups):", operations.count("TransactWriteItems"))
 
 # %% [markdown]
 # The users, as the app will look them up. Their uuids are stable (derived from the
@@ -65,7 +78,7 @@ print("BatchWriteItem requests:", sum(c.operation == "BatchWriteItem" for c in c
 # %%
 users = list_users(lab)
 rows = [{**u.__dict__, "synced with Cognito": u.cognito_user_id != "MOCK"} for u in users]
-print(format_table(rows, ("handle", "display_name", "uuid", "synced with Cognito")))
+show(rows, ("handle", "display_name", "uuid", "synced with Cognito"))
 
 # %% [markdown]
 # The second run must write nothing: same users, same message ids, same times.
@@ -82,9 +95,7 @@ print(second)
 items = scan(lab).items
 seed_messages = [i for i in items if i["pk"] == model.message_pk(model.SEED_GROUP_UUID)]
 group_rows = [i for i in items if i.get("message_group_uuid") == model.SEED_GROUP_UUID]
-print(format_items(seed_messages[-3:], ("sk", "user_handle", "message"), max_width=60))
-print()
-print(format_items(group_rows, ("pk", "sk", "user_handle", "message")))
+show(seed_messages[-3:] + group_rows, ("pk", "sk", "user_handle", "message"), width=54)
 
 # %% [markdown]
 # ## Check
@@ -119,6 +130,13 @@ print("checks passed")
 #    stable; with `now = "real"` the seed is anchored to the real time instead.
 #
 # </details>
+#
+# ## Summary
+#
+# * The seed writes users to Postgres, then messages and group rows in batches of 25.
+# * Ids and times come from the group, the position and the clock, so a second seed writes
+#   nothing: a script that may run twice must be idempotent.
+# * A group row repeats its conversation's newest message: the inbox is a copy kept current.
 
 # %%
 lab.close()

@@ -4,27 +4,37 @@
 # ## Aim
 #
 # Read the whole table the way the bootcamp's `bin/ddb/scan` did, see it as item
-# collections (items that share a partition key) and as the GSI sees it, and learn what a
-# Scan costs compared with a Query.
+# collections (items that share a partition key) and as the sparse GSI holds it, then do
+# one job twice, with a Scan and with a Query, and compare what each reads and costs.
 #
 # ## Theory
 #
-# A `Scan` reads every item of the table, page by page (1 MB each), following
-# `LastEvaluatedKey`. It is charged for everything it reads, even what a filter throws
-# away afterwards (`ScannedCount` versus `Count`). Access patterns use `Query` on a key
-# instead; Scan is for looking, exporting and checking.
+# A `Scan` reads every item of the table, page by page (at most 1 MB read per page),
+# following `LastEvaluatedKey`. A `FilterExpression` is applied *after* the read: it
+# shrinks what comes back (`Count`) but not what was read (`ScannedCount`), and AWS charges
+# for what was read. A `Query` reads one partition only, so it reads what it returns.
 #
-# Two things differ between engines:
+# Read cost on AWS: the sizes of the items a page read are added up and rounded up to the
+# next 4 KB, **once per page**; one read unit per 4 KB for a strongly consistent read, half
+# for an eventually consistent one (the default, and the only kind an index offers).
+#
+# Three things differ between engines:
 #
 # * **order**: moto returns items in key order, real DynamoDB in hash order. We sort by
 #   `pk`, then `sk`, before showing anything.
-# * **consumed capacity**: moto reports a constant, whatever the size. `cruddur_lab.capacity`
-#   estimates what AWS would charge from the item sizes (4 KB per read unit, half for an
-#   eventually consistent read).
+# * **consumed capacity**: moto reports a constant, whatever the size. The figures below are
+#   estimates of what AWS would charge, computed from the item sizes.
+# * **index freshness**: moto updates the GSI in the same request as the table. On AWS an
+#   index is updated asynchronously: a row written a moment ago may be missing from it.
+#
+# AWS documentation: [Scan](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Scan.html),
+# [Query](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.html),
+# [read capacity and item sizes](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html),
+# [querying a GSI](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html).
 
 # %% tags=["parameters"]
 engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
-now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real time
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
@@ -32,9 +42,17 @@ yes = False  # on engine aws: True confirms reset and seeding a table that holds
 
 # %%
 from cruddur_lab import Lab, capacity, model
-from cruddur_lab.notebook.display import ItemCollections, format_gsi_view, format_read_summary
+from cruddur_lab.engine.trace import recording
+from cruddur_lab.notebook.display import (
+    compare_reads,
+    format_read_summary,
+    format_requests,
+    show,
+    show_collections,
+)
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
-from cruddur_lab.scripts.reads import scan
+from cruddur_lab.scripts.reads import list_conversations, query_group_index, scan, scan_where
+from cruddur_lab.scripts.usersdb import find_user_by_handle
 
 # %% [markdown]
 # ## Practice
@@ -48,34 +66,70 @@ result = scan(lab)
 print(format_read_summary(result, engine_is_aws=lab.is_aws))
 
 # %% [markdown]
-# The items as **item collections**: one block per partition key, in sort-key order. We
-# show the first three of each collection; the counts are of the whole collection. In
-# JupyterLab the view is an HTML table with a band per partition; elsewhere it is text.
+# The items as **item collections**: one band per partition key, in sort-key order. We show
+# the first three items of each collection.
 
 # %%
 preview = []
 for pk in sorted({item["pk"] for item in result.items}):
-    collection = [item for item in result.items if item["pk"] == pk]
-    preview += collection[:3]
-    print(f"{pk}: {len(collection)} items")
-ItemCollections(preview, ("sk", "user_handle", "message"), max_width=44)
+    preview += [item for item in result.items if item["pk"] == pk][:3]
+show_collections(preview, ("sk", "user_handle", "message"), width=44)
 
 # %% [markdown]
-# The same items through the sparse GSI `message-group-sk-index`: only the rows that carry
-# `message_group_uuid` (the group rows) are in it, grouped by conversation.
+# The whole result as a pandas `DataFrame` (`result.to_frame()`), for your own counting,
+# sorting or plotting. Items per partition:
 
 # %%
-print(format_gsi_view(result.items, ("sk", "pk", "user_handle")))
+result.to_frame().groupby("pk").size().rename("items")
 
 # %% [markdown]
-# What the scan would cost on AWS, from the item sizes, next to what this engine reported:
+# What the whole scan would cost on AWS, from the item sizes:
 
 # %%
 sizes = [capacity.item_size(item) for item in result.items]
-print(f"{len(sizes)} items, {sum(sizes)} bytes, largest {max(sizes)} bytes")
-print(f"eventually consistent scan: {capacity.read_units(result.items)} RCU")
-print(f"strongly consistent scan:   {capacity.read_units(result.items, consistent=True)} RCU")
-print(f"reported by this engine:    {result.reported_capacity}")
+print(f"{len(sizes)} items, {sum(sizes)} bytes, largest {max(sizes)} bytes, {result.pages} page(s)")
+# Rounded up per page, not once over all pages; a strongly consistent page costs twice as much.
+print(f"eventually consistent scan: {result.estimated_capacity:g} RCU")
+print(f"strongly consistent scan:   {2 * result.estimated_capacity:g} RCU")
+
+# %% [markdown]
+# ### One job, two ways
+#
+# The job: *andrewbrown's inbox*, his group rows. A Scan can do it with a filter on `pk`; a
+# Query asks for the partition `GRP#<his uuid>` directly (that is `list-conversations`,
+# notebook 04).
+#
+# **Predict, then run:** the filtered Scan returns the same rows as the Query. Will it read
+# the same number of items? Will it cost the same?
+
+# %%
+andrew = find_user_by_handle(lab, "andrewbrown")
+with recording(lab, ["Scan", "Query"]) as calls:
+    by_scan = scan_where(lab, "pk", model.group_pk(andrew.uuid))
+    by_query = list_conversations(lab, "andrewbrown")
+print(format_requests(calls))
+
+# %%
+compare_reads({"Scan + FilterExpression": by_scan, "Query on the partition": by_query})
+
+# %% [markdown]
+# Both return the same inbox (`Count`), but the Scan read every item of the table to find
+# it (`ScannedCount`) and is charged for all of it; the Query read its partition only, and
+# its cost is the minimum, half a unit. The gap grows with the table: the Scan's price is
+# the size of every conversation of every user, the Query's the size of one inbox.
+#
+# ### The sparse index
+#
+# A real query on the GSI `message-group-sk-index`: the partition of the seed conversation.
+# Only rows that carry `message_group_uuid`, the two group rows, are in it; the hundred
+# messages of that conversation are not.
+
+# %%
+with recording(lab, ["Query"]) as calls:
+    index_rows = query_group_index(lab, model.SEED_GROUP_UUID)
+print(format_requests(calls))
+print(f"Count {index_rows.count}, ScannedCount {index_rows.scanned_count}")
+show(index_rows.items, ("pk", "sk", "message_group_uuid", "user_handle"))
 
 # %% [markdown]
 # ## Check
@@ -87,26 +141,38 @@ message_rows = [i for i in result.items if model.is_message_key(i["pk"])]
 group_rows = [i for i in result.items if model.is_group_key(i["pk"])]
 assert len(message_rows) >= messages and len(group_rows) >= 2
 assert all(model.GSI_PARTITION_KEY not in item for item in message_rows)
+# The filtered Scan read the whole table and paid for it; the Query read its partition only.
+assert by_scan.count == by_query.count and by_scan.scanned_count == result.count
+assert by_query.scanned_count == by_query.count
+assert by_scan.estimated_capacity == result.estimated_capacity > by_query.estimated_capacity
+assert sorted(i["sk"] for i in by_scan.items) == sorted(i["sk"] for i in by_query.items)
+assert [call.params["IndexName"] for call in calls] == [model.GSI_NAME]
+assert index_rows.count == 2 and all(model.is_group_key(i["pk"]) for i in index_rows.items)
 print("checks passed")
 
 # %% [markdown]
 # ## Exercises
 #
-# 1. Scan with a filter, `lab.table.scan(FilterExpression="user_handle = :h",
-#    ExpressionAttributeValues={":h": "bayko"})`. Compare `Count` and `ScannedCount`.
-#    Which one are you charged for?
-# 2. At what number of seed messages would this scan need a second page? (Hint: 1 MB.)
-# 3. Why does the GSI view show two rows per conversation?
+# 1. Filter the scan on a handle instead: `scan_where(lab, "user_handle", "bayko")`. Compare
+#    `count`, `scanned_count` and `estimated_capacity` with the scan above.
+# 2. At what number of seed messages would the whole scan need a second page? (Hint: 1 MB.)
+# 3. Why does the index query return two rows for one conversation?
 #
 # <details><summary>Solutions</summary>
 #
-# 1. `Count` is what the filter kept, `ScannedCount` what was read; you pay for what was
-#    read, so the filter saves transfer, not capacity.
-# 2. About 1,048,576 / (average item size) messages: with items near 285 bytes, roughly
-#    3,700. `cruddur-lab run 03 -p messages 5000` shows `pages 2`.
+# 1. `count` drops to bayko's items, `scanned_count` stays the whole table, and so does the
+#    cost: a filter saves transfer, not capacity.
+# 2. A page stops after 1 MB read: about 1,048,576 / (average item size). With items near
+#    285 bytes, roughly 3,700 messages. `cruddur-lab run 03 -p messages 5000` shows 2 pages.
 # 3. One group row per participant; both carry the conversation's `message_group_uuid`.
 #
 # </details>
+#
+# ## Summary
+#
+# * A Scan reads (and is charged for) the whole table; a filter only trims what comes back.
+# * A Query reads one partition; each page's sizes are rounded up to 4 KB on its own.
+# * The sparse GSI holds group rows only; on AWS it is updated asynchronously after a write.
 
 # %%
 lab.close()

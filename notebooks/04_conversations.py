@@ -15,14 +15,23 @@
 #   first, so the page is reversed after reading.
 # * **list-conversations**: `pk = GRP#<user uuid>`: every group row of the user.
 #
-# The bootcamp added `begins_with(sk, <current year>)` to both key conditions. The sort key
-# is a timestamp, so that only matches items written *this* year: on 1 January every
-# conversation whose last message is from December disappears, and the result depends on
-# the clock of the machine that runs the query.
+# The bootcamp added `begins_with(sk, <current year>)` to both key conditions (in its week-5
+# code, commit `1b478f6`, the year is `datetime.now().year`; an earlier commit of the same
+# week had the literal `'2023'`). The sort key is a timestamp, so that only matches items
+# written *this* year: on 1 January every conversation whose last message is from December
+# disappears, and the result depends on the clock of the machine that runs the query.
+#
+# A page that stops at `Limit` carries `LastEvaluatedKey`. On AWS that key means "there
+# *may* be more": a page that ends exactly on the last item still has one, and the next
+# request then returns no items. moto sends the key only when another item exists.
+#
+# AWS documentation: [Query](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.html),
+# [key condition expressions](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html),
+# [paginating query results](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
 
 # %% tags=["parameters"]
 engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
-now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real time
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
@@ -31,8 +40,8 @@ yes = False  # on engine aws: True confirms reset and seeding a table that holds
 # %%
 from cruddur_lab import Lab, model
 from cruddur_lab.clock import Clock, parse_timestamp
-from cruddur_lab.engine.trace import format_calls, recording
-from cruddur_lab.notebook.display import format_items, format_read_summary
+from cruddur_lab.engine.trace import recording
+from cruddur_lab.notebook.display import format_read_summary, format_requests, show
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 from cruddur_lab.scripts.reads import get_conversation, list_conversations
 
@@ -54,17 +63,17 @@ print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
 # %%
 with recording(lab, ["Query"]) as calls:
     conversation = get_conversation(lab)
-print(format_calls(calls))
+print(format_requests(calls))
 
 # %% [markdown]
 # The newest 20 messages, oldest first, then the figures: `Count`, `ScannedCount`, and
 # the capacity (moto's constant next to what AWS would charge for these item sizes).
 
 # %%
-print(format_items(conversation.items, ("sk", "user_handle", "message"), max_width=60))
-print()
 print(format_read_summary(conversation, engine_is_aws=lab.is_aws))
-print("older messages left:", conversation.last_evaluated_key is not None)
+more = conversation.last_evaluated_key is not None
+print("LastEvaluatedKey returned (older messages may exist):", more)
+show(conversation.items, ("sk", "user_handle", "message"), width=60)
 
 # %% [markdown]
 # ### list-conversations
@@ -74,9 +83,8 @@ print("older messages left:", conversation.last_evaluated_key is not None)
 # %%
 with recording(lab, ["Query"]) as calls:
     inbox = list_conversations(lab, "andrewbrown")
-print(format_calls(calls))
-print()
-print(format_items(inbox.items, ("sk", "message_group_uuid", "user_handle", "message")))
+print(format_requests(calls))
+show(inbox.items, ("sk", "message_group_uuid", "user_handle", "message"))
 
 # %% [markdown]
 # ### The year filter, on 1 January
@@ -104,6 +112,8 @@ print(f"clock year {this_year}: {len(items)} messages")
 # %% [markdown]
 # Now the same script on the first morning of the next year. Nothing was deleted; the
 # conversation's last message is simply from last year.
+#
+# **Predict, then run:** how many of the conversation's messages will the query return?
 
 # %%
 last_message_at = parse_timestamp(conversation.items[-1]["sk"])
@@ -152,6 +162,13 @@ print("checks passed")
 #    the ten messages written after midnight start with `2027`.
 #
 # </details>
+#
+# ## Summary
+#
+# * get-conversation and list-conversations are each one `Query` on one partition, newest first.
+# * A key condition derived from the clock (`begins_with(sk, year)`) makes answers change
+#   with the date: on 1 January everything "vanishes".
+# * `LastEvaluatedKey` means "maybe more": only its absence proves the end.
 
 # %%
 lab.close()

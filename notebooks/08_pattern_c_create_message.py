@@ -15,12 +15,24 @@
 # never overwrite each other. The group rows (the inboxes) are **not** touched here: on AWS
 # a Lambda on the table's stream moves them (notebook 10).
 #
-# The bootcamp's `create_message` returned the *sender's user uuid* where the message's
-# uuid belonged; here the answer carries the message's own uuid.
+# Before the write, the service checks that the sender belongs to the conversation: the
+# same membership `Query` on the sparse GSI as Pattern A (eventually consistent on AWS; a
+# "no" is confirmed on the caller's own inbox). So C sends two requests.
+#
+# The bootcamp's `create_message` (week 5, `lib/ddb.py` at commit `1b478f6`) returned the
+# *sender's user uuid* where the message's uuid belonged, wrote without a condition, and
+# checked no membership; here the answer carries the message's own uuid.
+#
+# This notebook writes to a table of its own, so that no stream reader (such as the one
+# `cruddur-lab up` runs on the main table) moves the inbox lines before we look at them.
+#
+# AWS documentation: [PutItem](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html),
+# [condition expressions](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html),
+# [write capacity](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html).
 
 # %% tags=["parameters"]
 engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
-now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real time
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
@@ -29,8 +41,8 @@ yes = False  # on engine aws: True confirms reset and seeding a table that holds
 # %%
 from cruddur_lab import Lab, ServiceError, model
 from cruddur_lab.app.patterns import create_message, list_messages, provision_caller
-from cruddur_lab.engine.trace import format_calls, recording
-from cruddur_lab.notebook.display import format_items, format_mapping
+from cruddur_lab.engine.trace import recording
+from cruddur_lab.notebook.display import format_mapping, format_requests, short_ids, show
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 from cruddur_lab.scripts.reads import list_conversations
 
@@ -42,7 +54,8 @@ print("longest message:", model.MAX_MESSAGE_CHARS, "characters")
 # ## Practice
 
 # %%
-lab = Lab.open(engine, table_name=table_name, now=now)
+lab = Lab.open(engine, table_name=f"{table_name}-pattern-c", now=now)
+print("table:", lab.settings.table_name)
 print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
 bayko = provision_caller(lab, "bayko")
 
@@ -55,12 +68,16 @@ def seed_inbox_line():
 
 inbox_before = seed_inbox_line()
 
+# %% [markdown]
+# **Predict, then run:** which requests will sending one message make, and which items will
+# it write?
+
 # %%
-with recording(lab, ["PutItem"]) as calls:
+with recording(lab) as calls:
     sent = create_message(lab, bayko, group, "Pattern C writes exactly one item.")
-print(format_calls(calls))
+print(format_requests(calls))
 print()
-print(format_mapping(sent.as_dict()))
+print(format_mapping({k: short_ids(v) for k, v in sent.as_dict().items()}))
 
 # %% [markdown]
 # The new message is the newest of the conversation (Pattern A shows it last):
@@ -68,16 +85,16 @@ print(format_mapping(sent.as_dict()))
 # %%
 andrew = provision_caller(lab, "andrewbrown")
 latest = list_messages(lab, andrew, group).items[-3:]
-print(format_items(latest, ("sk", "message_uuid", "user_handle", "message"), max_width=44))
+show(latest, ("sk", "message_uuid", "user_handle", "message"), width=44)
 
 # %% [markdown]
-# andrewbrown's inbox line still shows the *previous* last message: nothing moved it yet.
-# (Unless a stream processor runs on this table, e.g. the one `cruddur-lab up` starts: then
-# the line may already show the new message, as it would on AWS a moment later.)
+# andrewbrown's inbox line still shows the *previous* last message: nothing has moved it.
+# On AWS, the stream's Lambda would move it a moment later (notebook 10).
 
 # %%
 inbox_after = seed_inbox_line()
-print(format_items(inbox_after, ("sk", "user_handle", "message"), max_width=60))
+rows = [{"when": "before", **inbox_before[0]}, {"when": "after", **inbox_after[0]}]
+show(rows, ("when", "sk", "user_handle", "message"), width=60)
 
 # %% [markdown]
 # Validation, each answered with a code and one line before anything is written:
@@ -102,12 +119,14 @@ for label, caller, target, text in attempts:
 # ## Check
 
 # %%
-assert len(calls) == 1 and calls[0].params["Item"]["message_uuid"] == sent.message_uuid
+assert [c.operation for c in calls] == ["Query", "PutItem"]
+assert calls[0].params["IndexName"] == model.GSI_NAME
+assert calls[1].params["Item"]["message_uuid"] == sent.message_uuid
+assert calls[1].params["Item"]["pk"] == model.message_pk(group)
 assert sent.message_uuid != sent.user_uuid and sent.user_handle == "bayko"
 assert latest[-1]["message_uuid"] == sent.message_uuid
-# Unmoved, or moved forward to this message by a stream processor: never anything else.
-assert len(inbox_after) == len(inbox_before) == 1
-assert inbox_after[0]["sk"] in (inbox_before[0]["sk"], sent.created_at)
+# Pattern C wrote the message row only: the inbox line is exactly as it was.
+assert inbox_after == inbox_before
 print("checks passed")
 
 # %% [markdown]
@@ -129,6 +148,12 @@ print("checks passed")
 #    this service never saw; that is why the app left it to a Lambda.
 #
 # </details>
+#
+# ## Summary
+#
+# * Pattern C sends a membership `Query` on the index and one conditional `PutItem`.
+# * `attribute_not_exists(pk)` makes a key clash fail instead of overwriting a message.
+# * Inbox lines are not touched here: moving them is Pattern E's job, after the write.
 
 # %%
 lab.close()

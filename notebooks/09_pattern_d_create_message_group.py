@@ -14,14 +14,28 @@
 # `TransactWriteItems`, each put conditioned on `attribute_not_exists(pk)`: if any condition
 # fails, DynamoDB cancels the whole transaction and writes nothing.
 #
-# The bootcamp sent the same three puts with `BatchWriteItem`. A batch is a bag of
+# Before it writes, the service reads the sender's inbox (a strongly consistent `Query` on
+# `GRP#<sender>` filtered on the receiver's uuid): if the two already share a conversation,
+# the message goes there instead (Pattern C). So D sends a read, then the transaction.
+#
+# The bootcamp (week 5, `lib/ddb.py` at commit `1b478f6`) sent the same three puts with
+# `BatchWriteItem` under a comment that called it a transaction. A batch is a bag of
 # independent writes: it cannot carry conditions, and under load it answers with
 # `UnprocessedItems` for the puts it did not do. The bootcamp ignored that answer, so a
 # throttled request could leave two inbox lines pointing at a conversation with no message.
+#
+# A transaction makes the *table* all-or-nothing. The index and the stream follow
+# asynchronously on AWS, also after a transaction: for a moment the GSI may hold none of the
+# new group rows, or one of them. moto updates the index within the request.
+#
+# AWS documentation: [transactions](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html),
+# [BatchWriteItem](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html),
+# [GSI writes and consistency](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html),
+# [capacity of transactions](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling).
 
 # %% tags=["parameters"]
 engine = None  # None: from the environment (CRUDDUR_ENGINE, AWS_ENDPOINT_URL), else embedded
-now = "2026-03-01T12:00:00+00:00"  # the pinned clock keeps outputs stable; "real" for real time
+now = "2026-03-01T12:00:00+00:00"  # the notebook's clock; "real" for the real time
 table_name = "cruddur-messages"
 messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
@@ -33,10 +47,11 @@ from botocore.exceptions import ClientError
 from cruddur_lab import Lab, ServiceError, model
 from cruddur_lab.app.patterns import create_message_group, provision_caller
 from cruddur_lab.app.streams import group_row_problems
+from cruddur_lab.capacity import total_cost
 from cruddur_lab.engine.trace import recording
-from cruddur_lab.notebook.display import format_gsi_view, format_items
+from cruddur_lab.notebook.display import format_requests, show
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
-from cruddur_lab.scripts.reads import scan
+from cruddur_lab.scripts.reads import query_group_index, scan
 from cruddur_lab.scripts.usersdb import find_user_by_handle
 
 print("sender's row:   ", model.group_pk("<sender uuid>"), "describes the receiver")
@@ -51,28 +66,39 @@ lab = Lab.open(engine, table_name=table_name, now=now)
 print(ensure_lesson_data(lab, messages=messages, reset=reset, yes=yes))
 andrew = provision_caller(lab, "andrewbrown")
 
+# %% [markdown]
+# **Predict, then run:** how many requests will starting a conversation with londo send,
+# and how many items will it write?
+
 # %%
-with recording(lab, ["TransactWriteItems"]) as calls:
+with recording(lab) as sent:
     started = create_message_group(lab, andrew, "londo", "Ambassador, a word?")
 group = started.message_group_uuid
+calls = [c for c in sent if c.operation == "TransactWriteItems"]
 print("existing group" if started.existing else f"new group {group}")
-for call in calls:
-    actions = call.params["TransactItems"]
-    print(f"one TransactWriteItems with {len(actions)} actions:")
-    for action in actions:
-        put = action["Put"]
-        print(f"  Put {put['Item']['pk']}  if {put['ConditionExpression']}")
+print(format_requests(sent))
+print()
+print("estimated on AWS, all requests:", total_cost(call.cost for call in sent))
 
 # %% [markdown]
-# The three items, and the conversation as the sparse GSI sees it (group rows only):
+# The three items on the table:
 
 # %%
 items = [
     i for i in scan(lab).items if group in (model.parse_pk(i["pk"])[1], i.get("message_group_uuid"))
 ]
-print(format_items(items, ("pk", "sk", "user_handle", "message"), max_width=44))
-print()
-print(format_gsi_view(items, ("sk", "pk", "user_handle")))
+show(items, ("pk", "sk", "message_group_uuid", "user_handle", "message"), width=44)
+
+# %% [markdown]
+# And a real query on the sparse GSI for the new conversation: only the two group rows are
+# in it. (On AWS this query, a moment after the transaction, could still miss them.)
+
+# %%
+with recording(lab, ["Query"]) as index_calls:
+    in_index = query_group_index(lab, group)
+print(format_requests(index_calls))
+print(f"Count {in_index.count}, ScannedCount {in_index.scanned_count}")
+show(in_index.items, ("pk", "sk", "user_handle"))
 
 # %% [markdown]
 # Starting the same conversation again creates no second group: the service finds the one
@@ -153,6 +179,16 @@ for label, receiver, text in [
 # %%
 kinds = sorted(model.parse_pk(i["pk"])[0] for i in items)
 assert kinds == ["group", "group", "message"] or started.existing
+# On data an earlier run left behind, the conversation already exists and C's put is sent.
+expected = ["Query", "PutItem"] if started.existing else ["Query", "TransactWriteItems"]
+assert [c.operation for c in sent] == expected
+assert started.existing or len(calls[0].params["TransactItems"]) == 3
+# Exercise 1: 6 WCU on the table, 2 index writes (4 if a transaction doubles them).
+assert started.existing or (calls[0].cost.wcu, calls[0].cost.index_wcu) == (6, 4)
+assert started.existing or calls[0].cost.index_wcu_assumed == 2
+assert [c.params["IndexName"] for c in index_calls] == [model.GSI_NAME]
+assert in_index.count == in_index.scanned_count == 2
+assert {r["pk"] for r in in_index.items} == {i["pk"] for i in items if model.is_group_key(i["pk"])}
 assert again.existing and again.message_group_uuid == group
 assert scan(lab).count == before
 assert not any(half in p for p in group_row_problems(lab))
@@ -161,15 +197,17 @@ print("checks passed")
 # %% [markdown]
 # ## Exercises
 #
-# 1. How many write units does the transaction cost on AWS? (`capacity.write_units(item,
-#    transactional=True)` for each item.)
+# 1. How many write units does the transaction cost on AWS, table and index together?
 # 2. Why condition every put on `attribute_not_exists(pk)`, when the group uuid is new?
 # 3. Two users press "send" on a first message to each other at the same moment. What can
 #    still happen, and what would prevent it?
 #
 # <details><summary>Solutions</summary>
 #
-# 1. Each item is under 1 KB: 1 unit, doubled for a transaction, so 6 units in all.
+# 1. On the table, each item is under 1 KB: 1 unit, doubled for a transaction, so 6 WCU.
+#    On the index, the two group rows enter the GSI: one index write each, 2 WCU (AWS does
+#    not say whether a transaction doubles index writes; if it does, 4). The message row
+#    never enters the sparse index. In all 8 WCU (10 at most), plus the read before it.
 # 2. A retry or a clock collision must fail loudly instead of overwriting an inbox line or
 #    a message; the condition turns "overwrite" into "cancel everything".
 # 3. Two groups for one pair: nothing in the model locks a pair. A third item keyed by the
@@ -177,6 +215,12 @@ print("checks passed")
 #    would make the second transaction fail.
 #
 # </details>
+#
+# ## Summary
+#
+# * Pattern D reads the sender's inbox, then writes three items in one `TransactWriteItems`.
+# * Conditions make a clash cancel everything; a batch has no conditions and may half-succeed.
+# * The table is all-or-nothing; on AWS the index catches up asynchronously.
 
 # %%
 lab.close()

@@ -37,6 +37,8 @@ def _isolated_environment(monkeypatch, tmp_path):
         "AWS_COGNITO_USER_POOL_ID",
         "CRUDDUR_NOW",
         "AWS_PROFILE",
+        "CRUDDUR_LAB_SESSION",
+        "CRUDDUR_LAB_UP",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CRUDDUR_LAB_STATE", str(tmp_path / "up-state.json"))

@@ -543,18 +543,18 @@ CLI_CASES = [
         attach=False,
     ),
     CliCase(
-        "lab takes its table from the notebooks (issue 15 item 7)",
-        ["lab", "--table", "prod-x", "--port", "1"],
-        "`lab` does not use --table: drop it (each notebook takes its table and clock from "
-        "its parameters cell)",
+        "env prints a running up's exports; only --up chooses which (issue 10)",
+        ["env", "--table", "prod-x"],
+        "`env` does not use --table: drop it (it prints the exports of a running up, as that "
+        "up was started)",
         2,
         attach=False,
     ),
     CliCase(
         "up uses no AWS profile (issue 15 item 7)",
         ["up", "--profile", "sandbox", "--port", "1"],
-        "`up` does not use --profile: drop it (it serves the embedded engine, which never "
-        "uses an AWS profile)",
+        "`up` does not use --profile: drop it (it starts its own embedded services: AWS "
+        "profiles are for engine aws, and --up picks a running up (name this one with --name))",
         2,
         attach=False,
     ),

@@ -248,6 +248,16 @@ def test_notebook_runs_in_jupyterlab_with_its_checks_passing_and_no_error_output
         # The kernel attached to the lab's engine instead of starting a private one.
         engine_line = notebook.output_of("lab.describe_engine()").splitlines()[0]
         assert engine_line == "engine: embedded (shared: moto + embedded PostgreSQL)"
+        # Items are shown as an HTML table, uuids shortened, the full value in a tooltip.
+        table = notebook.panel.locator("table.cruddur-items")
+        assert table.count() >= 1
+        headers = table.first.locator("th").evaluate_all("els => els.map(e => e.textContent)")
+        assert headers == ["attribute", "group row", "message row"]
+        cells = table.first.locator("td[title]").evaluate_all(
+            "els => els.map(e => [e.textContent, e.getAttribute('title')])"
+        )
+        assert ["5ae290ed…", "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"] in cells
+        notebook.screenshot("start_here-items", "show(rows")
     path = notebook.screenshot(key, 'print("checks passed")')
     assert path.stat().st_size > 10_000
     notebook.page.close()

@@ -112,3 +112,23 @@ def test_catalogue_refuses_aws_before_sending_anything(seeded_lab):
     with recording(aws) as calls, pytest.raises(ConfigError, match="never created on AWS"):
         build_catalogue(aws)
     assert calls == []
+
+
+def test_the_notebooks_catalogue_is_an_html_table_with_a_plain_text_form_in_120_columns(
+    seeded_lab,
+):
+    from cruddur_lab.notebook.model_views import CatalogueTable
+
+    entries = build_catalogue(seeded_lab)
+    shown = CatalogueTable(entries)
+    text = repr(shown)
+    assert max(len(line) for line in text.splitlines()) <= 120
+    # Nothing is cut: each pattern's requests read whole once the wrapped lines are joined.
+    joined = " ".join(text.split())
+    for entry in entries:
+        sent = {r["operation"] for r in entry["requests"]}
+        assert all(operation in joined for operation in sent)
+    assert "TransactWriteItems (table, transactional) x2" in joined
+    html = shown._repr_html_()
+    assert html.count("<tr>") == len(entries) + 1  # the header and one row a pattern
+    assert "key condition" in html and "$ per M" in html

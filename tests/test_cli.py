@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 
+import psutil
 import pytest
 from lab_support import clean_environment, free_port, run_cli
 
@@ -35,6 +36,7 @@ def cli(lab, services, monkeypatch, capsys):
         json.dump(
             {
                 "pid": os.getpid(),
+                "started": psutil.Process().create_time(),
                 "endpoint_url": services.endpoint_url,
                 "connection_url": services.connection_url,
             },
@@ -148,7 +150,8 @@ def test_scan_prints_every_collection_and_the_counts(cli):
     assert f"{SEED_MESSAGES_PK}  (100 items)" in lines
     assert sum(line.endswith("  (1 item)") and line.startswith("GRP#") for line in lines) == 2
     assert "Count 102, ScannedCount 102, pages 1" in lines
-    assert lines[-1].startswith("consumed capacity reported by this engine: ")
+    assert lines[-2].startswith("consumed capacity reported by this engine: ")
+    assert lines[-1].startswith("estimated on AWS from the item sizes: ")
 
 
 def test_get_conversation_prints_the_newest_twenty_oldest_first(cli, lab):
@@ -163,7 +166,7 @@ def test_get_conversation_prints_the_newest_twenty_oldest_first(cli, lab):
     assert rows[-1].startswith("2026-03-01T11:59:00.000000+00:00  bayko")
     assert lines[22] == ""
     assert lines[23] == (
-        "20 messages, 1 page(s); older messages left: yes (use --pages to read further back)"
+        "20 messages, 1 page(s); older messages left: maybe (use --pages to read further back)"
     )
 
 

@@ -111,6 +111,10 @@ def test_role_grants_only_what_the_handler_and_mapping_use():
             ],
             {"Fn::Sub": "${MessagesTable.Arn}/stream/*"},
         ),
+        "SendFailedRecords": (
+            ["sqs:SendMessage"],
+            {"Fn::GetAtt": ["StreamHandlerFailures", "Arn"]},
+        ),
         "WriteOwnLogs": (
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             {"Fn::Sub": "${StreamHandlerLogGroup.Arn}"},
@@ -132,6 +136,19 @@ def test_function_and_mapping_run_the_zipped_handler_with_partial_batch_response
         "eventName": ["INSERT"],
         "dynamodb": {"Keys": {"pk": {"S": [{"prefix": model.MESSAGE_PREFIX}]}}},
     }
+
+
+def test_mapping_sends_records_it_gives_up_on_to_a_queue_instead_of_dropping_them():
+    """Lambda drops a stream record after the retries unless the mapping has an on-failure
+    destination (Lambda developer guide, "Retaining discarded records for a DynamoDB event
+    source"); the queue must outlive the stream's 24 hours so nothing expires unseen."""
+    mapping = resource("AWS::Lambda::EventSourceMapping")["Properties"]
+    assert mapping["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["StreamHandlerFailures", "Arn"]}}
+    }
+    assert 0 < mapping["MaximumRecordAgeInSeconds"] < 24 * 3600
+    queue = resource("AWS::SQS::Queue")["Properties"]
+    assert queue["MessageRetentionPeriod"] > 24 * 3600
 
 
 # --- the zip --------------------------------------------------------------------------------

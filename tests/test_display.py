@@ -69,8 +69,8 @@ def test_format_item_collections_groups_by_partition_in_sort_key_order():
 
 def test_format_capacity_never_presents_a_local_figure_as_the_aws_bill():
     assert format_capacity(1.0, 2.5, engine_is_aws=False) == (
-        "consumed capacity reported by this engine: 1 RCU; AWS would charge about 2.5 RCU "
-        "for these items (local engines do not measure item sizes)"
+        "consumed capacity reported by this engine: 1 RCU (local engines do not measure)\n"
+        "estimated on AWS from the item sizes: 2.5 RCU"
     )
     assert "none reported" in format_capacity(None, 0.5, engine_is_aws=False)
     assert format_capacity(3.0, 2.5, engine_is_aws=True) == (
@@ -87,3 +87,18 @@ def test_format_capacity_on_aws_without_a_figure_says_none_was_reported():
 
 def test_format_mapping_aligns_values():
     assert format_mapping({"a": 1, "long": "x"}) == "a     1\nlong  x"
+
+
+def test_to_frame_gives_pandas_the_rows_with_known_columns_first_and_short_ids():
+    from cruddur_lab.notebook.display import show, to_frame
+
+    rows = [
+        {"message": "hi", "pk": "MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399", "sk": "2026"},
+        {"pk": "GRP#d2024ec2-6b67-567e-97c7-0f69bd63fbf3", "sk": "2025", "extra": 1},
+    ]
+    frame = show(rows).to_frame()
+    assert list(frame.columns) == ["pk", "sk", "message", "extra"]
+    assert frame["pk"].tolist() == ["MSG#5ae290ed…", "GRP#d2024ec2…"]
+    assert frame["extra"].tolist() == ["", 1]
+    full = to_frame(rows, ids="full")
+    assert full.loc[0, "pk"] == rows[0]["pk"]

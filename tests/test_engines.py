@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 
+import psutil
 import pytest
 from lab_support import free_port
 
@@ -118,6 +119,7 @@ def test_lab_attaches_to_a_running_up_through_its_state_file(services, tmp_path)
         json.dumps(
             {
                 "pid": os.getpid(),
+                "started": psutil.Process().create_time(),
                 "endpoint_url": services.endpoint_url,
                 "connection_url": services.connection_url,
             }

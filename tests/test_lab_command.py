@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -161,3 +162,37 @@ def test_a_missing_notebooks_folder_is_one_error_line(tmp_path):
         "(or run from the cruddur-lab checkout)\n"
     )
     assert result.stdout == ""
+
+
+def test_lab_hands_table_and_clock_to_its_kernels_over_the_notebooks_parameters(scratch):
+    """`lab --table lab1 --now T`: a notebook's parameters cell passes its own table_name
+    and now to Lab.open, yet every kernel of the session uses the command line's."""
+    lab = RunningLab(
+        scratch, "--port", str(free_port()), "--table", "lab1", "--now", "2027-01-02T09:00:00+00:00"
+    )
+    try:
+        url = lab.wait_for_url()
+        token = url.split("token=", 1)[1]
+        status, kernel = api(url, "api/kernels", token, "POST", {"name": "python3"})
+        assert status == 201
+        env = kernel_process(lab.process.pid, kernel["id"]).environ()
+        opened = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from cruddur_lab import Lab\n"
+                "with Lab.open(None, table_name='cruddur-messages', "
+                "now='2026-03-01T12:00:00+00:00') as lab:\n"
+                "    print(lab.settings.table_name, lab.clock.origin.isoformat(), "
+                "lab.owns_services)",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert opened.stdout == "lab1 2027-01-02T09:00:00+00:00 False\n", opened.stderr
+        lab.press_ctrl_c()
+        assert lab.process.wait(timeout=90) == 0, lab.stderr[-15:]
+    finally:
+        lab.kill()

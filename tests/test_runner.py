@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from lab_support import clean_environment
 
 from cruddur_lab.notebook.files import discover
 from cruddur_lab.notebook.runner import parameters_from, parse_value
@@ -160,6 +161,55 @@ def test_a_parameter_name_must_be_an_identifier():
 
     with pytest.raises(InvalidArgument, match="parameter name 'bad-name' is not a Python"):
         parameters_from([("bad-name", "1")])
+
+
+_LEAK_PROBE = """
+import sys
+import tempfile
+from pathlib import Path
+
+from cruddur_lab.engine.embedded import _EMBEDDED_LOCK
+from cruddur_lab.engine.settings import resolve
+from cruddur_lab.notebook.runner import SharedEngine
+
+real_mkdtemp = tempfile.mkdtemp
+
+
+def mkdtemp(*args, prefix=None, **kwargs):
+    path = real_mkdtemp(*args, prefix=prefix, **kwargs)
+    if prefix == "cruddur-lab-run-":
+        # A folder where the state file must go: writing the state file fails for real.
+        (Path(path) / "up.json").mkdir()
+    return path
+
+
+tempfile.mkdtemp = mkdtemp
+engine = SharedEngine(resolve(environ={"CRUDDUR_LAB_STATE": sys.argv[1]}))
+try:
+    engine.start()
+except OSError as error:
+    print("start failed:", type(error).__name__)
+print("services still held:", engine.services is not None or _EMBEDDED_LOCK.locked())
+"""
+
+
+def test_a_shared_engine_stops_its_services_when_its_state_file_cannot_be_written(
+    private_tmp,
+):
+    """Issue 15: the services started before the state file was written stayed up (moto's
+    server thread, the Postgres server) with nothing left that would stop them."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAK_PROBE, str(private_tmp / "none.json")],
+        cwd=private_tmp,
+        env={**clean_environment(), "TMPDIR": str(private_tmp)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.splitlines() == [
+        "start failed: IsADirectoryError",
+        "services still held: False",
+    ], done.stderr
 
 
 def test_run_yes_reaches_the_notebooks_as_their_yes_parameter(tmp_path):

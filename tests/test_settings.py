@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 
 from cruddur_lab.engine.settings import read_state, resolve, state_path, write_state
@@ -100,16 +102,18 @@ def test_state_path_follows_the_environment_variable(tmp_path):
     target = tmp_path / "x" / "state.json"
     assert state_path({"CRUDDUR_LAB_STATE": str(target)}) == target
     assert resolve(environ={"CRUDDUR_LAB_STATE": str(target)}).state_file == str(target)
-    default = state_path({})
-    assert default.name == "up.json" and f"cruddur-lab-{os.getuid()}" in str(default)
+    assert resolve(environ={}).state_file is None
+    default = state_path({}, "8000")
+    assert default.name == "up-8000.json" and f"cruddur-lab-{os.getuid()}" in str(default)
 
 
 def test_state_round_trips_while_its_process_lives(tmp_path):
     path = tmp_path / "deep" / "up.json"
     state = {"pid": os.getpid(), "endpoint_url": "http://127.0.0.1:1", "connection_url": "pg"}
     write_state(path, state)
-    assert read_state(path) == state
-    assert not path.with_suffix(".tmp").exists()
+    # The process's start time is recorded with its pid: a reused pid is told apart.
+    assert read_state(path) == {**state, "started": psutil.Process().create_time()}
+    assert [p.name for p in path.parent.iterdir()] == ["up.json"]
 
 
 def test_state_of_a_dead_process_is_ignored(tmp_path):
@@ -120,8 +124,23 @@ def test_state_of_a_dead_process_is_ignored(tmp_path):
         text=True,
     )
     path = tmp_path / "up.json"
-    write_state(path, {"pid": int(finished.stdout), "endpoint_url": "http://127.0.0.1:1"})
+    path.write_text(
+        json.dumps({"pid": int(finished.stdout), "started": 1.0, "endpoint_url": "http://x:1"})
+    )
     assert read_state(path) is None
+
+
+def test_state_whose_pid_now_belongs_to_another_program_is_ignored(tmp_path):
+    """The pid lives (it is this test's), but not the process that wrote the record: its
+    start time differs, as after a killed `up` whose pid the system gave to another program."""
+    path = tmp_path / "up.json"
+    started = psutil.Process().create_time()
+    path.write_text(json.dumps({"pid": os.getpid(), "started": started - 60.0}))
+    assert read_state(path) is None
+    path.write_text(json.dumps({"pid": os.getpid()}))  # no start time: not ours either
+    assert read_state(path) is None
+    path.write_text(json.dumps({"pid": os.getpid(), "started": started}))
+    assert read_state(path) is not None
 
 
 @pytest.mark.parametrize("content", ["", "not json", "{}", '{"pid": "x"}'])
@@ -158,3 +177,14 @@ def test_a_bad_clock_setting_is_refused_while_resolving():
     with pytest.raises(ConfigError, match=r"now='soon' is not an ISO-8601 time"):
         resolve(environ={"CRUDDUR_NOW": "soon"})
     assert resolve(now="real", environ={}).now == "real"
+
+
+def test_up_on_another_engine_is_refused_not_ignored():
+    with pytest.raises(ConfigError) as caught:
+        resolve("aws", up="lab1", environ={})
+    assert str(caught.value) == (
+        "--up 'lab1' is only used by engine embedded (it picks a running `cruddur-lab up`): "
+        "drop it, or drop --engine aws and AWS_ENDPOINT_URL"
+    )
+    # The variable may be set for a whole shell; only the option is refused.
+    assert resolve("aws", environ={"CRUDDUR_LAB_UP": "lab1"}).up == "lab1"

@@ -3,9 +3,11 @@ embedded engine's real stream), plus `cruddur-lab up` running the processor."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+import threading
 import time
 
 import boto3
@@ -341,8 +343,14 @@ def test_a_table_without_a_stream_is_refused(lab):
     spec = model.create_table_spec()
     del spec["StreamSpecification"]
     lab.dynamodb.create_table(**spec)
-    with pytest.raises(CruddurLabError, match="has no stream: enable it with view type NEW_IMAGE"):
+    with pytest.raises(CruddurLabError) as caught:
         StreamProcessor(lab).process_pending()
+    assert str(caught.value) == (
+        "table 'cruddur-messages' has no stream: enable it with view type NEW_IMAGE: "
+        "`aws dynamodb update-table --table-name cruddur-messages --stream-specification "
+        f"StreamEnabled=true,StreamViewType=NEW_IMAGE --endpoint-url {lab.settings.endpoint_url} "
+        "--region us-east-1` (cruddur-lab schema-load creates tables with one)"
+    )
 
 
 def test_group_row_problems_names_a_stale_row(table_lab):
@@ -355,8 +363,9 @@ def test_group_row_problems_names_a_stale_row(table_lab):
 
 def test_background_processor_follows_writes_and_waits_for_the_table(lab):
     processor = StreamProcessor(lab, poll_interval=0.05).start()
-    assert wait_until(lambda: processor.last_error is not None)
-    assert processor.last_error.startswith("table 'cruddur-messages' does not exist")
+    assert wait_until(lambda: processor.waiting is not None)
+    assert processor.waiting.startswith("table 'cruddur-messages' does not exist")
+    assert processor.last_error is None, "waiting for a table is not an error"
 
     schema_load(lab)
     (conversation,) = start_conversations(lab, 1)
@@ -376,7 +385,7 @@ def test_up_moves_group_rows_written_by_any_client(tmp_path):
     port = free_port()
     env = clean_environment(CRUDDUR_LAB_STATE=str(tmp_path / "up.json"))
     server = subprocess.Popen(
-        [*CLI, "up", "--port", str(port)],
+        [*CLI, "up", "--port", str(port), "--pg-port", str(free_port())],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -427,7 +436,7 @@ def test_up_moves_group_rows_written_by_any_client(tmp_path):
     finally:
         server.terminate()
         out, err = server.communicate(timeout=60)
-    assert "stream processor: running in the background" in out
+    assert "stream processor: started on table 'cruddur-messages'" in out
     assert server.returncode == 0, err
 
 
@@ -489,3 +498,179 @@ def test_background_processor_follows_a_dropped_and_recreated_table(table_lab):
     assert {r["sk"] for r in group_rows(table_lab, conversation)} == {message["sk"]}
     assert processor.stream_arn not in (None, old_stream)
     processor.stop()
+
+
+# --- the background processor: said once, never hidden, never cut short --------------------
+
+
+@contextlib.contextmanager
+def caplog_silenced():
+    """Failing batches log warnings when no one listens for notices; not this test's topic."""
+    import logging
+
+    logger = logging.getLogger("cruddur_lab.app.streams")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def test_a_table_without_a_stream_is_said_once_and_its_stream_picked_up_when_turned_on(lab):
+    """The bootcamp's schema-load makes no stream; students turned it on by hand."""
+    spec = model.create_table_spec()
+    del spec["StreamSpecification"]
+    lab.dynamodb.create_table(**spec)
+    notices: list[str] = []
+    processor = StreamProcessor(lab, poll_interval=0.02, notice=notices.append).start()
+    try:
+        assert wait_until(lambda: processor.waiting is not None)
+        time.sleep(0.5)  # about 25 more polls of a table that still has no stream
+        assert notices == [
+            "stream processor: waiting: table 'cruddur-messages' has no stream: enable it with "
+            "view type NEW_IMAGE: `aws dynamodb update-table --table-name cruddur-messages "
+            "--stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE --endpoint-url "
+            f"{lab.settings.endpoint_url} --region us-east-1` (cruddur-lab schema-load creates "
+            "tables with one)"
+        ]
+        lab.dynamodb.update_table(
+            TableName=lab.settings.table_name,
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+        )
+        (conversation,) = start_conversations(lab, 1)
+        message = send(lab, conversation, "after the stream was turned on")
+        assert wait_until(lambda: group_row_problems(lab) == [])
+        assert {r["sk"] for r in group_rows(lab, conversation)} == {message["sk"]}
+        assert notices[1:] == [
+            "stream processor: found the stream of table 'cruddur-messages'; applying it to "
+            "the group rows"
+        ]
+    finally:
+        processor.stop()
+
+
+def test_a_background_processor_whose_handler_fails_reports_the_failure(table_lab):
+    """Issue 15: the loop reset last_error to None after every pass, failed batches included."""
+    (conversation,) = start_conversations(table_lab, 1)
+    send(table_lab, conversation, "never applied")
+
+    def broken(event, context):
+        raise RuntimeError("handler bug")
+
+    processor = StreamProcessor(table_lab, handler=broken, poll_interval=0.02)
+    with caplog_silenced():
+        processor.start()
+        try:
+            assert wait_until(lambda: processor.totals.failed_events >= 3)
+            time.sleep(0.1)  # a few more passes: none may clear the error
+            assert processor.last_error is not None
+            assert "RuntimeError('handler bug')" in processor.last_error
+        finally:
+            processor.stop()
+    status = processor.status()
+    assert status["failed batches"] >= 3
+    assert status["last error"] == processor.last_error
+
+
+def test_failing_batches_are_said_at_most_once_per_ten_seconds(table_lab):
+    (conversation,) = start_conversations(table_lab, 1)
+    send(table_lab, conversation, "never applied")
+    notices: list[str] = []
+
+    def broken(event, context):
+        raise RuntimeError("handler bug")
+
+    processor = StreamProcessor(
+        table_lab, handler=broken, poll_interval=0.02, notice=notices.append
+    ).start()
+    try:
+        assert wait_until(lambda: processor.failed_batches >= 5)
+    finally:
+        processor.stop()
+    assert len(notices) == 1
+    assert notices[0].startswith("stream processor: a batch on shardId-")
+    assert notices[0].endswith("failed (attempt 1): RuntimeError('handler bug')")
+
+
+def test_checkpoints_are_read_under_the_processor_lock(table_lab):
+    """Issue 15: the background loop adds and forgets shards while another thread reads
+    ``checkpoints``; unlocked, the read iterates a dict that changes under it."""
+    processor = StreamProcessor(table_lab)
+    processor.process_pending()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with processor._lock:  # what a pass of the background loop does
+            holding.set()
+            release.wait(10)
+
+    threading.Thread(target=hold_the_lock, daemon=True).start()
+    assert holding.wait(10)
+    read: list[dict] = []
+    reader = threading.Thread(target=lambda: read.append(processor.checkpoints), daemon=True)
+    reader.start()
+    reader.join(0.5)
+    assert reader.is_alive(), "checkpoints was read while a pass held the lock"
+    release.set()
+    reader.join(10)
+    assert read and len(read[0]) == 1
+
+
+def test_closing_the_lab_waits_for_a_pass_still_inside_a_request(table_lab):
+    """Issue 15: stop() gave up after 10 s while the handler's request (read timeout 30 s)
+    still ran, and the Lab then closed the clients under it."""
+    (conversation,) = start_conversations(table_lab, 1)
+    entered, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def slow_handler(event, context):
+        entered.set()
+        release.wait(30)  # stands for a request that takes longer than stop() used to wait
+        result = processor.stream_handler.process(event)
+        finished.append("applied")
+        return result
+
+    processor = StreamProcessor(table_lab, handler=slow_handler, poll_interval=0.02).start()
+    send(table_lab, conversation, "slow")
+    assert entered.wait(15)
+    closer = threading.Thread(target=table_lab.close, daemon=True)
+    closer.start()
+    closer.join(10.5)  # longer than the old 10 s give-up
+    still_waiting = closer.is_alive()
+    release.set()
+    closer.join(30)
+    assert still_waiting, "the Lab closed (and closed its clients) while a pass was running"
+    assert finished == ["applied"]
+    assert not processor.running
+
+
+def test_streams_status_without_a_stream_names_the_command_and_no_processor(lab):
+    from cruddur_lab.app.stream_status import stream_status
+
+    spec = model.create_table_spec()
+    del spec["StreamSpecification"]
+    lab.dynamodb.create_table(**spec)
+    shown = stream_status(lab)
+    assert shown == {
+        "table": "cruddur-messages",
+        "stream": "none: turn it on with `aws dynamodb update-table --table-name "
+        "cruddur-messages --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE "
+        f"--endpoint-url {lab.settings.endpoint_url} --region us-east-1`",
+        "processor": "none publishes here: `cruddur-lab up` runs one; `cruddur-lab streams "
+        "process` applies what is pending once",
+    }
+
+
+def test_streams_status_counts_the_records_behind_no_checkpoint(table_lab):
+    from cruddur_lab.app.stream_status import stream_status
+
+    (conversation,) = start_conversations(table_lab, 1)
+    send(table_lab, conversation, "waiting")
+    shown = stream_status(table_lab)
+    assert shown["shards"] == 1
+    assert (
+        shown["shard 1"]
+        .split(": ", 1)[1]
+        .startswith("checkpoint (none); 4 record(s) waiting, oldest ")
+    )

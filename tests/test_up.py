@@ -10,6 +10,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 from lab_support import CLI, clean_environment, free_port, run_cli
 
@@ -78,8 +79,9 @@ class Up:
 def up_with_seed(private_tmp):
     port = free_port()
     env = clean_env(private_tmp, CRUDDUR_NOW="2026-03-01T12:00:00+00:00")
-    running = Up(env, "--port", str(port), "--seed")
-    yield running, env, port
+    pg_port = free_port()
+    running = Up(env, "--port", str(port), "--pg-port", str(pg_port), "--seed")
+    yield running, env, port, pg_port
     if running.process.poll() is None:
         running.process.kill()
         running.process.wait()
@@ -96,7 +98,7 @@ def exports(lines: list[str]) -> dict[str, str]:
 
 def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, private_tmp):
     tmp_path = private_tmp
-    up, env, port = up_with_seed
+    up, env, port, pg_port = up_with_seed
     lines = up.read_until("stream processor: ")
     assert lines[:3] == [
         "table 'cruddur-messages' created",
@@ -104,16 +106,27 @@ def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, p
         lines[2],
     ]
     assert lines[2].startswith("user pool ") and lines[2].endswith(" seeded")
-    assert lines[3] == "cruddur-lab up: embedded (private, fresh: moto + embedded PostgreSQL)"
+    assert lines[3] == (
+        f"cruddur-lab up: embedded (private, fresh: moto + embedded PostgreSQL), named '{port}'"
+    )
     exported = exports(lines)
-    assert exported["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
-    assert exported["DDB_MESSAGE_TABLE"] == "cruddur-messages"
-    assert exported["CONNECTION_URL"].startswith("postgresql://")
+    assert exported == {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        # The bootcamp's URL shape: TCP, user postgres, password password, /cruddur only once.
+        "CONNECTION_URL": f"postgresql://postgres:password@127.0.0.1:{pg_port}/cruddur",
+        "DDB_MESSAGE_TABLE": "cruddur-messages",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    # Prose never starts with `export` (so `grep '^export'` finds only the exports).
+    prose = [line for line in lines if not line.startswith("export ")]
+    assert len(prose) == len(lines) - 4
     assert "press Ctrl-C to stop" in lines
+    assert lines[-1] == "stream processor: started on table 'cruddur-messages'"
 
     state_file = tmp_path / "up.json"
     state = json.loads(state_file.read_text())
     assert state["pid"] == up.process.pid
+    assert state["started"] == psutil.Process(up.process.pid).create_time()
     assert state["endpoint_url"] == exported["AWS_ENDPOINT_URL"]
     assert state["connection_url"] == exported["CONNECTION_URL"]
     assert len(list(tmp_path.glob("cruddur-lab-pg-*"))) == 1
@@ -145,12 +158,20 @@ def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, p
     assert handles[:3] == ["andrewbrown", "bayko", "delenn"]
 
     # A second `up` on the same state file refuses to start.
-    second = cli(env, "up", "--port", str(free_port()))
+    second = cli(env, "up", "--port", str(free_port()), "--pg-port", str(free_port()))
     assert (second.returncode, second.stdout) == (2, "")
     assert second.stderr == (
         f"cruddur-lab: error: an `up` is already running (pid {up.process.pid}) at "
-        f"http://127.0.0.1:{port}: stop it first (Ctrl-C in its terminal)\n"
+        f"http://127.0.0.1:{port} with state file {state_file}: stop it first (Ctrl-C in its "
+        "terminal), or run another beside it with its own --port and --name (or its own "
+        "CRUDDUR_LAB_STATE)\n"
     )
+
+    # The bootcamp's bin/db/drop: `up` keeps no session open on the seeded database.
+    with psycopg.connect(
+        exported["CONNECTION_URL"].replace("/cruddur", ""), autocommit=True
+    ) as server:
+        server.execute("DROP DATABASE cruddur")
 
     code, stderr = up.stop()
     assert code == 0, stderr
@@ -161,7 +182,7 @@ def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, p
 
 def test_after_up_stops_commands_start_fresh_again(private_tmp):
     env = clean_env(private_tmp)
-    up = Up(env, "--port", str(free_port()))
+    up = Up(env, "--port", str(free_port()), "--pg-port", str(free_port()))
     try:
         up.read_until("press Ctrl-C to stop")
         assert cli(env, "schema-load").stdout == "table 'cruddur-messages' created\n"
@@ -177,7 +198,7 @@ def test_up_on_a_busy_port_is_one_line(private_tmp):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = cli(clean_env(tmp_path), "up", "--port", str(port))
+        done = cli(clean_env(tmp_path), "up", "--port", str(port), "--pg-port", str(free_port()))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
         f"cruddur-lab: error: cannot listen on 127.0.0.1:{port} (Address already in use): "
@@ -188,9 +209,68 @@ def test_up_on_a_busy_port_is_one_line(private_tmp):
 
 def test_up_refuses_to_run_beside_a_foreign_endpoint(tmp_path):
     env = clean_env(tmp_path, AWS_ENDPOINT_URL="http://127.0.0.1:9")
-    done = cli(env, "up", "--port", str(free_port()))
+    done = cli(env, "up", "--port", str(free_port()), "--pg-port", str(free_port()))
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
         "cruddur-lab: error: `up` starts its own services, but AWS_ENDPOINT_URL points at "
         "http://127.0.0.1:9: unset AWS_ENDPOINT_URL first\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "line"),
+    [
+        (
+            ["up", "--pg-port", "70000"],
+            2,
+            "--pg-port must be between 1 and 65535, got 70000",
+        ),
+        (["list-tables", "--up", "nosuch"], 2, None),
+    ],
+)
+def test_bad_up_options_are_one_line(private_tmp, argv, code, line):
+    env = clean_env(private_tmp)
+    done = cli(env, *argv, *(["--port", str(free_port())] if argv[0] == "up" else []))
+    assert (done.returncode, done.stdout) == (code, "")
+    expected = line or (
+        "no running `up` is named or listens on 'nosuch' (running: none): fix --up / "
+        "CRUDDUR_LAB_UP, or start it with `cruddur-lab up --name nosuch`"
+    )
+    assert done.stderr == f"cruddur-lab: error: {expected}\n"
+    assert not list(private_tmp.glob("cruddur-lab-pg-*")), "nothing half-started is left"
+
+
+def test_a_busy_pg_port_is_one_line(private_tmp):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = cli(clean_env(private_tmp), "up", "--port", str(free_port()), "--pg-port", str(port))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"cruddur-lab: error: cannot serve Postgres on 127.0.0.1:{port} (the port is in use): "
+        "choose another --pg-port or stop what uses it\n"
+    )
+    assert not list(private_tmp.glob("cruddur-lab-pg-*"))
+    assert not (private_tmp / "up.json").exists()
+
+
+def test_up_print_env_keeps_stdout_to_sourceable_export_lines(private_tmp):
+    env = clean_env(private_tmp)
+    port, pg_port = free_port(), free_port()
+    up = Up(env, "--port", str(port), "--pg-port", str(pg_port), "--print-env")
+    try:
+        printed = [up.lines.get(timeout=UP_TIMEOUT) for _ in range(4)]
+    finally:
+        code, stderr = up.stop()
+    assert code == 0, stderr
+    rest = []
+    while (line := up.lines.get(timeout=UP_TIMEOUT)) is not None:
+        rest.append(line)
+    assert printed + rest == [
+        f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}",
+        f"export CONNECTION_URL=postgresql://postgres:password@127.0.0.1:{pg_port}/cruddur",
+        "export DDB_MESSAGE_TABLE=cruddur-messages",
+        "export AWS_DEFAULT_REGION=us-east-1",
+    ]
+    assert "press Ctrl-C to stop" in stderr and "cruddur-lab up: embedded" in stderr

@@ -21,6 +21,7 @@ Pattern E, moving group rows when a message arrives, is the stream handler's job
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +43,8 @@ from cruddur_lab.model import (
     GSI_PARTITION_KEY,
     PAGE_SIZE,
     User,
-    group_item,
     group_pk,
+    group_rows,
     message_item,
     message_pk,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "list_messages",
     "provision_caller",
     "resolve_caller",
+    "walk_message_pages",
 ]
 
 if TYPE_CHECKING:
@@ -75,8 +77,22 @@ MESSAGE_WRITE_ATTEMPTS = 3
 # --- results ------------------------------------------------------------------------------
 
 
+class _ItemsPage:
+    """What Pattern A's and B's pages share: their items, counted and as a DataFrame."""
+
+    items: list[dict[str, Any]]
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    def to_frame(self) -> Any:
+        """The items as a pandas DataFrame, in the page's order."""
+        return items_frame(self.items)
+
+
 @dataclass(frozen=True)
-class MessagesPage:
+class MessagesPage(_ItemsPage):
     """Pattern A's answer: one page of a conversation, oldest message first."""
 
     message_group_uuid: str
@@ -85,30 +101,14 @@ class MessagesPage:
     #: Pass back as ``page_token`` for the 20 messages before these; None on the oldest page.
     next_token: str | None
 
-    @property
-    def count(self) -> int:
-        return len(self.items)
-
-    def to_frame(self) -> Any:
-        """The messages as a pandas DataFrame, oldest first."""
-        return items_frame(self.items)
-
 
 @dataclass(frozen=True)
-class GroupsPage:
+class GroupsPage(_ItemsPage):
     """Pattern B's answer: one page of the caller's inbox, newest conversation first."""
 
     #: Group rows as stored; ``user_*`` describe the *other* participant.
     items: list[dict[str, Any]]
     next_token: str | None
-
-    @property
-    def count(self) -> int:
-        return len(self.items)
-
-    def to_frame(self) -> Any:
-        """The inbox as a pandas DataFrame, newest conversation first."""
-        return items_frame(self.items)
 
 
 @dataclass(frozen=True)
@@ -196,8 +196,8 @@ def list_messages(
 
     Query ``pk = MSG#<group>`` newest first with ``Limit 20``, then reverse the page. The
     query's ``LastEvaluatedKey`` comes back as ``next_token``. DynamoDB may return a key
-    when the page ends exactly at the oldest message, so the last page can be empty (moto
-    does not do that).
+    when the page ends exactly at the oldest message, so the page after it can be empty
+    (moto does not do that): an empty page is an answer, not an error.
     """
     group = require_group_uuid(message_group_uuid)
     start = decode_page_token(page_token, message_pk(group))
@@ -215,6 +215,21 @@ def list_messages(
         page = lab.table.query(**kwargs)
     items = list(reversed(page["Items"]))
     return MessagesPage(group, items, encode_page_token(page.get("LastEvaluatedKey")))
+
+
+def walk_message_pages(lab: Lab, caller: str, message_group_uuid: str) -> Iterator[MessagesPage]:
+    """Pattern A page after page, newest first, until a page comes back without a token.
+
+    On AWS the last page is often empty (see ``list_messages``); it is yielded like any
+    other, so a caller counting pages sees what DynamoDB really answered.
+    """
+    token: str | None = None
+    while True:
+        page = list_messages(lab, caller, message_group_uuid, page_token=token)
+        yield page
+        if page.next_token is None:
+            return
+        token = page.next_token
 
 
 def list_message_groups(
@@ -326,16 +341,9 @@ def create_message_group(lab: Lab, caller: str, receiver_handle: str, text: str)
     group = lab.clock.new_id()
     message_uuid = lab.clock.new_id()
     created_at = lab.clock.timestamp()
-    rows = [
-        group_item(
-            owner=owner,
-            other=other,
-            message_group_uuid=group,
-            last_message=text,
-            last_at=created_at,
-        )
-        for owner, other in ((sender, receiver), (receiver, sender))
-    ]
+    rows = group_rows(
+        sender, receiver, message_group_uuid=group, last_message=text, last_at=created_at
+    )
     message = message_item(
         message_group_uuid=group,
         message_uuid=message_uuid,

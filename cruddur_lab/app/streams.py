@@ -33,23 +33,34 @@ which a Lab on the embedded engine always passes.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab import model
 from cruddur_lab.app.deploy.handler import BatchResult, StreamHandler
+from cruddur_lab.app.stream_status import enable_stream_command, group_row_problems
 from cruddur_lab.errors import CruddurLabError, TableMissing
-from cruddur_lab.scripts.reads import read_all
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "StreamMissing",
+    "StreamProcessingError",
+    "StreamProcessor",
+    "enable_stream_command",
+    "group_row_problems",
+    "running_processor",
+]
 
 #: A handler as Lambda calls it. Returning a ``BatchResult`` (what ``StreamHandler.process``
 #: returns) adds its counts to the report; a plain Lambda response dict works too.
@@ -59,12 +70,20 @@ POLL_INTERVAL = 0.2
 MAX_ATTEMPTS = 5
 #: How often the background loop re-lists shards (AWS rotates them every few hours).
 SHARD_REFRESH_SECONDS = 10.0
+#: At most one "batch failed" line this often; the ones in between are counted, not lost.
+FAILURE_NOTICE_SECONDS = 10.0
 
 
 class StreamProcessingError(CruddurLabError):
     """A batch kept failing; its shard's checkpoint stays before it."""
 
     code = "stream_processing_failed"
+
+
+class StreamMissing(CruddurLabError):
+    """The table exists without a stream (the bootcamp's schema-load makes it so)."""
+
+    code = "stream_missing"
 
 
 @dataclass
@@ -138,7 +157,13 @@ class StreamProcessor:
         poll_interval: float = POLL_INTERVAL,
         max_attempts: int = MAX_ATTEMPTS,
         collapse: bool = True,
+        notice: Callable[[str], None] | None = None,
+        status_file: str | Path | None = None,
     ) -> None:
+        """``notice`` hears what the background loop wants a person to know (waiting for a
+        table or stream, found it, a failing batch: each said once or rate-limited);
+        ``status_file`` gets ``status()`` as JSON whenever it changes (``streams status``
+        reads it)."""
         self.lab = lab
         self.table_name = lab.settings.table_name
         self.stream_handler = StreamHandler(
@@ -152,10 +177,22 @@ class StreamProcessor:
         self.max_attempts = max_attempts
         self.stream_arn: str | None = None
         self.totals = ProcessReport()
+        #: The last batch failure or unexpected error, kept after later successes: a
+        #: processor whose handler failed never reports None.
         self.last_error: str | None = None
+        self.last_error_at: str | None = None
+        self.failed_batches = 0
+        #: Why the background loop is idle: no table, or a table without a stream.
+        self.waiting: str | None = None
+        self.notice = notice
+        self.status_file = Path(status_file) if status_file else None
+        self._published: dict[str, Any] | None = None
+        self._failure_noticed_at = -FAILURE_NOTICE_SECONDS
+        self._failures_unsaid = 0
         self._shards: dict[str, _Shard] = {}
         self._listed_at = 0.0
-        self._lock = threading.Lock()
+        # Re-entrant: status() and checkpoints may be read by a thread that holds it.
+        self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -164,7 +201,31 @@ class StreamProcessor:
     @property
     def checkpoints(self) -> dict[str, str | None]:
         """Last successfully handled sequence number per shard."""
-        return {shard.shard_id: shard.checkpoint for shard in self._shards.values()}
+        # Under the lock: the background loop adds and forgets shards while we iterate.
+        with self._lock:
+            return {shard.shard_id: shard.checkpoint for shard in self._shards.values()}
+
+    def status(self) -> dict[str, Any]:
+        """What ``cruddur-lab streams status`` shows of this processor."""
+        with self._lock:
+            checkpoints = self.checkpoints
+            stream = self.stream_arn
+        if self.waiting:
+            state = f"waiting: {self.waiting}"
+        else:
+            state = "running" if self.running else "stopped"
+        return {
+            "table": self.table_name,
+            "stream": stream,
+            "state": state,
+            "shards": len(checkpoints),
+            "checkpoints": checkpoints,
+            "records applied": self.totals.records,
+            "group rows moved": self.totals.group_rows_moved,
+            "failed batches": self.failed_batches,
+            "last error": self.last_error,
+            "last error at": self.last_error_at,
+        }
 
     def process_pending(self) -> ProcessReport:
         """Step until a pass over every shard reads nothing; retry a failing batch up to
@@ -192,11 +253,26 @@ class StreamProcessor:
         self.lab.on_close(self.stop)
         return self
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the background loop and wait until its thread has ended.
+
+        By default it waits as long as the current pass takes: a pass ends after its
+        requests, and each request is bounded by the client's timeouts (read_timeout 30 s,
+        4 attempts). Giving up earlier would let the Lab close its clients under a request
+        still running. With ``timeout`` given and exceeded it raises, and keeps running.
+        """
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread = self._thread
+        if thread is None:
+            return
+        thread.join(timeout)
+        if thread.is_alive():
+            raise StreamProcessingError(
+                f"the stream processor is still busy after {timeout:g} s: wait for its "
+                "current request to end, then stop it again"
+            )
+        self._thread = None
+        self._publish()
 
     @property
     def running(self) -> bool:
@@ -213,20 +289,69 @@ class StreamProcessor:
                         self._list_shards()
                     step = self._step(raise_after_attempts=False)
                 self.totals.merge(step)
-                self.last_error = None
+                self._found()
                 busy = step.records > 0
-            except TableMissing as error:
-                # `up` starts before a client has loaded the schema; a drop removes the
-                # stream. Wait for the table, then start over on its (new) stream.
-                self.last_error = str(error)
-                self._forget_stream()
+            except (TableMissing, StreamMissing) as error:
+                # `up` starts before a client has loaded the schema; the bootcamp's schema
+                # has no stream until it is turned on; a drop removes the stream. Say so
+                # once, then start over on the (new) stream as soon as there is one.
+                with self._lock:
+                    self._forget_stream()
+                self._wait_for(str(error))
                 busy = False
             except Exception as error:  # keep running, as the Lambda service would
-                self.last_error = f"{type(error).__name__}: {error}"
-                log.warning("stream processor: %s", self.last_error)
+                self._record_failure(f"{type(error).__name__}: {error}")
                 busy = False
+            self._publish()
             if not busy:
                 self._stop.wait(self.poll_interval)
+
+    def _wait_for(self, reason: str) -> None:
+        if reason != self.waiting:
+            self.waiting = reason
+            self._say(f"stream processor: waiting: {reason}")
+
+    def _found(self) -> None:
+        if self.waiting is not None:
+            self.waiting = None
+            self._say(
+                f"stream processor: found the stream of table {self.table_name!r}; "
+                "applying it to the group rows"
+            )
+
+    def _record_failure(self, error: str) -> None:
+        """Keep the error for status(); say it at most once per FAILURE_NOTICE_SECONDS."""
+        self.last_error = error
+        self.last_error_at = datetime.now(UTC).isoformat(timespec="seconds")
+        now = time.monotonic()
+        if now - self._failure_noticed_at < FAILURE_NOTICE_SECONDS:
+            self._failures_unsaid += 1
+            return
+        more = (
+            f" ({self._failures_unsaid} more failure(s) since the last line)"
+            if self._failures_unsaid
+            else ""
+        )
+        self._failure_noticed_at, self._failures_unsaid = now, 0
+        self._say(f"stream processor: {error}{more}", warning=True)
+
+    def _say(self, text: str, *, warning: bool = False) -> None:
+        if self.notice is not None:
+            self.notice(text)
+        elif warning:
+            log.warning("%s", text)
+
+    def _publish(self) -> None:
+        if self.status_file is None:
+            return
+        status = self.status()
+        if status == self._published:
+            return
+        self._published = status
+        temporary = self.status_file.with_name(f".{self.status_file.name}.tmp")
+        with contextlib.suppress(OSError):
+            temporary.write_text(json.dumps(status, indent=2))
+            temporary.replace(self.status_file)
 
     def _refresh_due(self, busy: bool) -> bool:
         """Re-list shards now and then; off AWS on every idle poll, because a table that is
@@ -269,9 +394,12 @@ class StreamProcessor:
             shard.attempts = 0
             return
         report.failed_events += 1
+        self.failed_batches += 1
         shard.attempts += 1
         shard.iterator = None  # the retry reads again from the checkpoint
-        log.warning("batch on %s failed (attempt %d): %s", shard.shard_id, shard.attempts, error)
+        self._record_failure(
+            f"a batch on {shard.shard_id} failed (attempt {shard.attempts}): {error}"
+        )
         if shard.attempts >= self.max_attempts:
             shard.attempts = 0
             if raise_after_attempts:
@@ -319,9 +447,10 @@ class StreamProcessor:
                 raise
         arn = table.get("LatestStreamArn")
         if not arn or not table.get("StreamSpecification", {}).get("StreamEnabled", False):
-            raise CruddurLabError(
-                f"table {self.table_name!r} has no stream: enable it with view type NEW_IMAGE "
-                "(schema-load creates tables with one)"
+            raise StreamMissing(
+                f"table {self.table_name!r} has no stream: enable it with view type NEW_IMAGE: "
+                f"`{enable_stream_command(self.lab)}` (cruddur-lab schema-load creates tables "
+                "with one)"
             )
         return arn
 
@@ -424,47 +553,3 @@ def running_processor(lab: Lab, **options: Any):
         yield processor
     finally:
         processor.stop()
-
-
-def group_row_problems(lab: Lab) -> list[str]:
-    """Check Pattern E's promise over the whole table; an empty list means it holds.
-
-    Every conversation with messages has exactly two group rows (two different owners), and
-    each shows the newest message (greatest ``sk``: unique within a conversation, it is the
-    message row's key): its ``sk`` and text, with exactly the model's group-row attributes.
-    Scans the table: for notebooks and tests.
-    """
-    from cruddur_lab.model import GROUP_ATTRIBUTES, GSI_PARTITION_KEY, is_group_key, parse_pk
-
-    newest: dict[str, dict[str, Any]] = {}
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for item in read_all(lab, "scan", ConsistentRead=True):
-        if is_group_key(item["pk"]):
-            rows.setdefault(item[GSI_PARTITION_KEY], []).append(item)
-            continue
-        _, group = parse_pk(item["pk"])
-        if group not in newest or item["sk"] > newest[group]["sk"]:
-            newest[group] = item
-    problems = []
-    for group in sorted(set(newest) | set(rows)):
-        group_rows = rows.get(group, [])
-        for row in sorted(group_rows, key=lambda r: r["pk"]):
-            if sorted(row) != sorted(GROUP_ATTRIBUTES):
-                problems.append(
-                    f"group {group}: {row['pk']} has attributes {sorted(row)}, expected "
-                    f"{sorted(GROUP_ATTRIBUTES)}"
-                )
-        owners = {row["pk"] for row in group_rows}
-        if len(group_rows) != 2 or len(owners) != 2:
-            problems.append(f"group {group}: {len(group_rows)} group rows, expected 2 owners")
-        message = newest.get(group)
-        if message is None:
-            problems.append(f"group {group}: group rows but no messages")
-            continue
-        for row in sorted(group_rows, key=lambda r: r["pk"]):
-            if (row["sk"], row.get("message")) != (message["sk"], message.get("message")):
-                problems.append(
-                    f"group {group}: {row['pk']} shows sk {row['sk']}, newest message is "
-                    f"{message['sk']}"
-                )
-    return problems

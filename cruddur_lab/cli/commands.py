@@ -75,7 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra-users", type=int, default=0, help="add users with no Postgres row")
     p = add("up", "run the embedded services in the foreground for other programs to share")
     p.add_argument("--port", type=int, default=8000, help="DynamoDB/Cognito port (8000)")
+    p.add_argument(
+        "--pg-port",
+        type=int,
+        default=None,
+        help="Postgres TCP port on 127.0.0.1 (5432, or a free one when 5432 is taken)",
+    )
+    p.add_argument("--name", default=None, help="name of this up, to run several (its --port)")
     p.add_argument("--seed", action="store_true", help="schema-load, seed and cognito seed first")
+    p.add_argument("--print-env", action="store_true", help="stdout gets only the export lines")
+    add("env", 'print the running up\'s export lines: eval "$(cruddur-lab env)"')
     p = add("lab", "JupyterLab on the notebooks, every kernel on one shared engine")
     p.add_argument("--port", type=int, default=0, help="JupyterLab port (default: a free one)")
     p.add_argument("--notebooks", default=None, help="notebooks folder (./notebooks)")
@@ -111,8 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
     p.add_argument("--messages", type=int, default=100, help="messages in the seed conversation")
     p.add_argument("--yes", action="store_true", help="confirm writing to real AWS (engine aws)")
+    p = add("export", "the model as a NoSQL Workbench data model or a CloudFormation template")
+    p.add_argument(
+        "format", choices=("workbench", "cloudformation"), help="workbench or cloudformation"
+    )
+    p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (stdout)")
     p = add("streams", "Pattern E: apply the table's stream to its group rows, as the Lambda does")
-    p.add_argument("action", choices=("process",), help="process: read every pending record once")
+    p.add_argument(
+        "action",
+        choices=("process", "status"),
+        help="process: read every pending record once; status: stream, shards, checkpoints, "
+        "lag, last error",
+    )
     p.add_argument("--batch-size", type=int, default=100, help="records per handler event (100)")
     p = add("catalogue", "every access pattern: requests, keys, index and estimated cost a call")
     shape = p.add_mutually_exclusive_group()
@@ -221,7 +240,9 @@ def cmd_get_conversation(args: argparse.Namespace) -> None:
         )
         out(format_items(result.items, ("sk", "user_handle", "message")))
         out()
-        more = "yes (use --pages to read further back)" if result.last_evaluated_key else "no"
+        # A LastEvaluatedKey means "maybe": AWS also sends one when the page ended exactly
+        # on the oldest message. Only its absence proves the end.
+        more = "maybe (use --pages to read further back)" if result.last_evaluated_key else "no"
         out(f"{result.count} messages, {result.pages} page(s); older messages left: {more}")
         out(
             format_capacity(
@@ -326,7 +347,11 @@ def _check_message_input(args: argparse.Namespace) -> None:
 def _print_messages(args: argparse.Namespace, page: Any) -> None:
     from cruddur_lab.notebook.display import format_items
 
-    out(format_items(page.items, ("sk", "user_handle", "message")))
+    if page.items:
+        out(format_items(page.items, ("sk", "user_handle", "message")))
+    else:
+        # AWS keys a page that ends exactly at the limit, so the next one can be empty.
+        out("(no messages: nothing older is left)")
     out()
     out(f"{page.count} message(s) of {page.message_group_uuid}, oldest first")
     out(_next_page(args, f"messages list {page.message_group_uuid}", page.next_token))
@@ -404,6 +429,13 @@ def cmd_up(args: argparse.Namespace) -> int:
     return serve(args, out)
 
 
+@command("env")
+def cmd_env(args: argparse.Namespace) -> int:
+    from cruddur_lab.cli.up import print_env
+
+    return print_env(args, out)
+
+
 @command("lab")
 def cmd_lab(args: argparse.Namespace) -> int:
     from cruddur_lab.notebook.lab_server import serve
@@ -418,9 +450,49 @@ def cmd_streams(args: argparse.Namespace) -> None:
 
     batch_size = _positive(args.batch_size, "--batch-size")
     with open_lab(args) as lab:
+        if args.action == "status":
+            from cruddur_lab.app.stream_status import stream_status
+            from cruddur_lab.notebook.display import format_mapping
+
+            out(format_mapping(stream_status(lab)))
+            return
         require_table(lab)  # a table that differs from the model is one line, not a half-move
         # From the stream's oldest record: replaying what was applied already changes nothing.
         out(str(StreamProcessor(lab, batch_size=batch_size).process_pending()))
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from cruddur_lab.engine.settings import resolve
+    from cruddur_lab.errors import CruddurLabError, InvalidArgument
+    from cruddur_lab.modeling.exports import export
+
+    # No engine is needed: the table name and the sample data's clock come from the settings.
+    settings = resolve(
+        None, table_name=getattr(args, "table_name", None), now=getattr(args, "now", None)
+    )
+    text = export(args.format, table_name=settings.table_name, now=settings.now)
+    if args.output is None:
+        sys.stdout.write(text)
+        return
+    target = Path(args.output)
+    if not target.parent.is_dir():
+        raise InvalidArgument(
+            f"--output {args.output}: folder {target.parent} does not exist; create it first"
+        )
+    # Written whole or not at all: a reader never sees half a template.
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_text(text)
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise CruddurLabError(
+            f"cannot write {target} ({error.strerror}): choose another --output"
+        ) from None
+    out(f"{args.format} export written to {target}")
 
 
 @command("walkthrough")
@@ -452,7 +524,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         getattr(args, "engine", None),
         **{
             key: getattr(args, key)
-            for key in ("endpoint_url", "connection_url", "table_name", "region", "profile")
+            for key in ("endpoint_url", "connection_url", "table_name", "region", "profile", "up")
             if hasattr(args, key)
         },
     )
@@ -543,6 +615,7 @@ ENGINE_OPTIONS = {
     "region": "--region",
     "profile": "--profile",
     "now": "--now",
+    "up": "--up",
 }
 #: Commands that use only some engine options, and why the others do not apply. Every other
 #: command opens a Lab with all of them (``open_lab``) or passes them all on (``run``).
@@ -552,13 +625,19 @@ PARTIAL_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
         "it always runs the notebooks on a private embedded engine, as CI does; use "
         "`cruddur-lab run` to run them on another engine",
     ),
-    "lab": (
-        frozenset({"engine", "endpoint_url", "connection_url", "region", "profile"}),
-        "each notebook takes its table and clock from its parameters cell",
+    "export": (
+        frozenset({"table_name", "now"}),
+        "an export is made from the model alone: only the table name and the sample data's "
+        "clock apply",
     ),
     "up": (
         frozenset({"engine", "connection_url", "table_name", "region", "now"}),
-        "it serves the embedded engine, which never uses an AWS profile",
+        "it starts its own embedded services: AWS profiles are for engine aws, and --up picks "
+        "a running up (name this one with --name)",
+    ),
+    "env": (
+        frozenset({"up"}),
+        "it prints the exports of a running up, as that up was started",
     ),
 }
 

@@ -39,6 +39,12 @@ def engine_options() -> argparse.ArgumentParser:
     group.add_argument("--region", default=argparse.SUPPRESS, help="AWS region")
     group.add_argument("--profile", default=argparse.SUPPRESS, help="AWS profile (engine aws)")
     group.add_argument(
+        "--up",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="which running `cruddur-lab up` to use, by name or port (CRUDDUR_LAB_UP)",
+    )
+    group.add_argument(
         "--now",
         default=argparse.SUPPRESS,
         help="pin the clock to an ISO-8601 time (CRUDDUR_NOW); 'real' for the real clock",
@@ -59,6 +65,7 @@ def open_lab(args: argparse.Namespace, **extra: Any) -> Any:
             "profile",
             "now",
             "table_prefix",
+            "up",
         )
         if hasattr(args, key)
     }
@@ -68,6 +75,9 @@ def open_lab(args: argparse.Namespace, **extra: Any) -> Any:
     # Said before the command touches anything, on stderr so piped output stays clean.
     for warning in production_warnings(lab.settings):
         print(f"cruddur-lab: warning: {warning}", file=sys.stderr, flush=True)
+    if lab.attached is not None and lab.attached.discovered:
+        # Found in the state folder, not named by CRUDDUR_LAB_STATE: say which one.
+        print(f"cruddur-lab: using {lab.attached.describe()}", file=sys.stderr, flush=True)
     return lab
 
 

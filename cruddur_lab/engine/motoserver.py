@@ -10,6 +10,7 @@ request atomic with respect to the others, at the cost of parallelism we do not 
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -34,17 +35,58 @@ def serialized(app: Any) -> Any:
     return application
 
 
+#: The region in a SigV4 credential scope: ``Credential=KEY/20260301/ca-central-1/dynamodb/``.
+_SCOPE_REGION = re.compile(r"(Credential=[^/,\s]*/\d{8}/)([^/,\s]+)(/)")
+_AGENT_REGION = re.compile(r"region/[A-Za-z0-9-]+")
+#: moto's default account: every access key lands in it unless IAM made the key (never here).
+ACCOUNT_ID = "123456789012"
+
+
+def one_namespace(app: Any, region: str, account_id: str = ACCOUNT_ID) -> Any:
+    """A WSGI application that runs ``app`` as if every request came from ``region`` and
+    ``account_id``: one set of tables, streams and user pools, like DynamoDB Local's
+    ``-sharedDb``.
+
+    moto keeps a backend per account and region. It takes the region from the host name
+    (``*.REGION.amazonaws.com``, never ours), then from a ``region/…`` User-Agent part, then
+    from the Authorization header's credential scope, and the account from the
+    ``x-moto-account-id`` header before the access key. A bootcamp shell signing for
+    ``ca-central-1`` would otherwise write to a table nobody else sees. moto checks no
+    signatures, so rewriting the scope is safe; the real AWS is never behind this server.
+    """
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        authorization = environ.get("HTTP_AUTHORIZATION")
+        if authorization:
+            environ["HTTP_AUTHORIZATION"] = _SCOPE_REGION.sub(
+                lambda m: f"{m.group(1)}{region}{m.group(3)}", authorization
+            )
+        agent = environ.get("HTTP_USER_AGENT")
+        if agent:
+            environ["HTTP_USER_AGENT"] = _AGENT_REGION.sub(f"region/{region}", agent)
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = account_id
+        return app(environ, start_response)
+
+    return application
+
+
 class SerializedMotoServer(ThreadedMotoServer):
-    """``ThreadedMotoServer`` whose application is ``serialized``.
+    """``ThreadedMotoServer`` whose application is ``serialized`` in ``one_namespace``.
 
     Only the server-building step differs; it follows moto 5.2's own (pinned in pyproject).
     """
+
+    def __init__(self, *args: Any, region: str = "us-east-1", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region = region
 
     def _server_entry(self) -> None:
         from cruddur_lab.engine import motopatch
 
         motopatch.install()  # costs that grow with the table, as AWS's do not
-        app = serialized(DomainDispatcherApplication(create_backend_app))
+        app = one_namespace(
+            serialized(DomainDispatcherApplication(create_backend_app)), self.region
+        )
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )

@@ -5,10 +5,8 @@ This is the only module that reads ``os.environ``; everything else receives a ``
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,12 @@ _REGION_RULE = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
 DEFAULT_REGION = "us-east-1"
 #: Where ``cruddur-lab up`` records its endpoints so other commands can find it.
 STATE_ENV = "CRUDDUR_LAB_STATE"
+#: Which running ``up`` to attach to when several run.
+UP_ENV = "CRUDDUR_LAB_UP"
+#: Set by ``cruddur-lab lab`` and ``run`` for their kernels only: the table and clock chosen
+#: on their command line (or recorded by the ``up`` they share), JSON. They replace what a
+#: notebook's parameters cell passes, as papermill's injected parameters do for ``run``.
+SESSION_ENV = "CRUDDUR_LAB_SESSION"
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,10 @@ class Settings:
     #: True for the embedded engine's own services (moto + pgserver, or a running ``up``):
     #: every request must stay on loopback.
     loopback_only: bool = False
+    #: ``CRUDDUR_LAB_STATE``: the one state file to attach to (else the state folder's).
     state_file: str | None = None
+    #: ``--up`` / ``CRUDDUR_LAB_UP``: which running ``up`` to attach to (name or port).
+    up: str | None = None
     #: Put in front of every table name (CRUDDUR_TABLE_PREFIX), so learners share an account.
     table_prefix: str = ""
 
@@ -65,6 +72,7 @@ def resolve(
     user_pool_id: str | None = None,
     now: str | None = None,
     profile: str | None = None,
+    up: str | None = None,
     table_prefix: str | None = None,
     environ: dict[str, str] | None = None,
 ) -> Settings:
@@ -75,6 +83,9 @@ def resolve(
     would believe they talk to one service while their shell points at another.
     """
     env = os.environ if environ is None else environ
+    session = _session(env)
+    table_name = session.get("table_name") or table_name
+    now = session.get("now") or now
     chosen = engine or env.get("CRUDDUR_ENGINE") or None
     if chosen == "prod":
         chosen = "aws"
@@ -113,6 +124,12 @@ def resolve(
         raise ConfigError(
             f"--profile {profile!r} is only used by engine aws: drop it, or add --engine aws"
         )
+    if up and chosen != "embedded":
+        # Only the embedded engine attaches to a running `up`.
+        raise ConfigError(
+            f"--up {up!r} is only used by engine embedded (it picks a running `cruddur-lab "
+            f"up`): drop it, or drop --engine {chosen} and AWS_ENDPOINT_URL"
+        )
     prefix = table_prefix if table_prefix is not None else env.get("CRUDDUR_TABLE_PREFIX", "")
     base = table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME
     if prefix and base.startswith(prefix):
@@ -130,7 +147,26 @@ def resolve(
         now=check_now(now if now is not None else env.get("CRUDDUR_NOW") or None),
         profile=profile or env.get("AWS_PROFILE") or None,
         engine_chosen=engine_chosen,
-        state_file=str(state_path(env)),
+        state_file=env.get(STATE_ENV) or None,
+        up=up or env.get(UP_ENV) or None,
+    )
+
+
+def _session(env: Any) -> dict[str, str]:
+    import json
+
+    text = env.get(SESSION_ENV)
+    try:
+        session = json.loads(text) if text else {}
+    except ValueError:
+        raise ConfigError(
+            f"{SESSION_ENV}={text!r} is not JSON: unset it (cruddur-lab lab and run set it "
+            "for their kernels)"
+        ) from None
+    return (
+        {k: v for k, v in session.items() if isinstance(v, str)}
+        if isinstance(session, dict)
+        else {}
     )
 
 
@@ -227,27 +263,21 @@ def forget_unknown_profile() -> None:
             del os.environ[name]
 
 
-def state_path(environ: dict[str, str] | None = None) -> Path:
-    """The file where a running ``cruddur-lab up`` records its endpoints."""
-    env = os.environ if environ is None else environ
-    if env.get(STATE_ENV):
-        return Path(env[STATE_ENV])
-    return Path(tempfile.gettempdir()) / f"cruddur-lab-{os.getuid()}" / "up.json"
+def state_path(environ: dict[str, str] | None = None, name: str = "default") -> Path:
+    """The file a ``cruddur-lab up --name NAME`` records itself in (see ``upstate``)."""
+    from cruddur_lab.engine.upstate import state_file_for
+
+    return state_file_for(name, environ)
 
 
 def read_state(path: str | Path) -> dict[str, Any] | None:
-    """The state of a live ``up``, or None (missing file, or its process is gone)."""
-    try:
-        state = json.loads(Path(path).read_text())
-        os.kill(int(state["pid"]), 0)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return state
+    """The state of a live ``up``, or None (missing file, or its process is gone or another)."""
+    from cruddur_lab.engine.upstate import read_state as read
+
+    return read(path)
 
 
 def write_state(path: str | Path, state: dict[str, Any]) -> None:
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(state, indent=2))
-    temporary.replace(target)
+    from cruddur_lab.engine.upstate import write_state as write
+
+    write(path, state)

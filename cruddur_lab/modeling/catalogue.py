@@ -149,7 +149,8 @@ def _row(entry: dict[str, Any]) -> dict[str, str]:
     }
 
 
-_LEGEND = (
+#: What the figures mean; printed under every form of the catalogue.
+LEGEND = (
     "Estimated on AWS from the items' sizes (the engine's own figures are not used). Index "
     "WCU in brackets: the figure if AWS does not double index writes caused by a "
     "transaction (its guide is silent; the larger is shown first). per s at 5/5: calls a "
@@ -159,13 +160,22 @@ _LEGEND = (
 )
 
 
+#: The column titles, in order (the keys of ``table_rows``).
+COLUMNS = tuple(title for _, title in _COLUMNS)
+
+
+def table_rows(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """One row of text cells a pattern, keyed by column title (for HTML or a narrower view)."""
+    return [{title: _row(e)[key] for key, title in _COLUMNS} for e in entries]
+
+
 def format_table(entries: list[dict[str, Any]]) -> str:
     """A plain-text table, one line per pattern, then the legend."""
     rows = [_row(e) for e in entries]
     widths = {key: max(len(title), *(len(r[key]) for r in rows)) for key, title in _COLUMNS}
     lines = ["  ".join(title.ljust(widths[key]) for key, title in _COLUMNS).rstrip()]
     lines += ["  ".join(r[key].ljust(widths[key]) for key, _ in _COLUMNS).rstrip() for r in rows]
-    return "\n".join([*lines, "", _LEGEND])
+    return "\n".join([*lines, "", LEGEND])
 
 
 def format_markdown(entries: list[dict[str, Any]]) -> str:
@@ -185,7 +195,7 @@ def format_markdown(entries: list[dict[str, Any]]) -> str:
             )
             + " |"
         )
-    return "\n".join([START, *lines, "", _LEGEND, END])
+    return "\n".join([START, *lines, "", LEGEND, END])
 
 
 def readme_block(text: str) -> str | None:

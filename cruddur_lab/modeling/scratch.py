@@ -54,6 +54,9 @@ def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> 
     # Unique, so notebooks running side by side on one engine never share a scratch table.
     name = f"{lab.settings.table_name}-scratch-{uuid.uuid4().hex[:12]}"
     scratch = Lab(lab.settings.with_(table_name=name))
+    # The lab's clock, not a new one from the settings' pin: a lesson on kept data moves its
+    # clock past the newest message, and writes at the old pin would land on existing keys.
+    scratch.clock = lab.clock
     client = scratch.client("dynamodb")
     with lab.translate_errors():
         items = read_all(lab, "scan") if copy else []

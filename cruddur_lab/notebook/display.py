@@ -1,13 +1,18 @@
 """Turning items and reports into text a learner reads (and nbval compares).
 
 Plain fixed-width text, built here rather than by pandas, so stored notebook outputs stay
-the same across pandas versions. Long values are shortened with an ellipsis.
+the same across pandas versions. Long values are shortened with an ellipsis, and uuids can be
+cut to their first eight characters where the whole id adds nothing for a reader (the HTML
+view keeps the full value in a tooltip). ``to_frame`` hands the same rows to pandas for a
+learner who wants to sort, filter or plot them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from cruddur_lab.model import short_ids
 
 #: Columns shown for items, in this order; others follow alphabetically.
 ITEM_COLUMNS = (
@@ -26,6 +31,36 @@ def shorten(value: Any, width: int) -> str:
     text = "" if value is None else str(value)
     text = text.replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def rows_with_short_ids(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: short_ids(value) for key, value in row.items()} for row in rows]
+
+
+def to_frame(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    ids: str = "short",
+) -> Any:
+    """The rows as a pandas DataFrame, known item attributes first (``ids="full"`` keeps uuids)."""
+    import pandas as pd
+
+    shown = item_columns(rows, columns)
+    data = rows_with_short_ids(rows) if ids == "short" else [dict(row) for row in rows]
+    return pd.DataFrame([[row.get(c, "") for c in shown] for row in data], columns=shown)
+
+
+def describe_page(number: int, page: Any) -> str:
+    """One line per page of Pattern A: its size and its time span, or why it is empty.
+
+    On AWS a page that ends exactly at ``Limit`` still carries ``LastEvaluatedKey``, so the
+    request after the last full page can answer with no items at all.
+    """
+    if not page.items:
+        return f"page {number}: {0:3d} messages (empty: nothing older is left)"
+    first, last = page.items[0]["sk"], page.items[-1]["sk"]
+    return f"page {number}: {page.count:3d} messages, {first} .. {last}"
 
 
 def format_table(
@@ -92,9 +127,8 @@ def format_capacity(reported: float | None, estimated: float, *, engine_is_aws: 
         return f"consumed capacity: {figure} (estimate from item sizes: {estimated})"
     shown = "none reported" if reported is None else f"{reported:g} RCU"
     return (
-        f"consumed capacity reported by this engine: {shown}; "
-        f"AWS would charge about {estimated:g} RCU for these items "
-        "(local engines do not measure item sizes)"
+        f"consumed capacity reported by this engine: {shown} (local engines do not measure)\n"
+        f"estimated on AWS from the item sizes: {estimated:g} RCU"
     )
 
 
@@ -151,11 +185,14 @@ _CELL_STYLE = "text-align:left;font-family:monospace;white-space:nowrap"
 HTML_MAX_WIDTH = 60
 
 
-def _html_cell(tag: str, value: Any, max_width: int, style: str = _CELL_STYLE) -> str:
+def _html_cell(
+    tag: str, value: Any, max_width: int, style: str = _CELL_STYLE, *, ids: str = "full"
+) -> str:
     import html
 
     text = "" if value is None else str(value)
-    shown = html.escape(shorten(text, max_width))
+    visible = short_ids(text) if ids == "short" else text
+    shown = html.escape(shorten(visible, max_width))
     title = f' title="{html.escape(text, quote=True)}"' if shown != html.escape(text) else ""
     return f'<{tag} style="{style}"{title}>{shown}</{tag}>'
 
@@ -167,9 +204,13 @@ def _html_head(columns: Sequence[str]) -> str:
     return f"<thead><tr>{cells}</tr></thead>"
 
 
-def _html_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], max_width: int) -> str:
+def _html_rows(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], max_width: int, ids: str = "full"
+) -> str:
     return "".join(
-        "<tr>" + "".join(_html_cell("td", row.get(c), max_width) for c in columns) + "</tr>"
+        "<tr>"
+        + "".join(_html_cell("td", row.get(c), max_width, ids=ids) for c in columns)
+        + "</tr>"
         for row in rows
     )
 
@@ -195,12 +236,13 @@ def items_table_html(
     columns: Sequence[str] | None = None,
     *,
     max_width: int = HTML_MAX_WIDTH,
+    ids: str = "full",
 ) -> str:
     """Items as one plain HTML table, in the order given (a query result, say)."""
     if not items:
         return "<p><em>(no rows)</em></p>"
     shown = item_columns(items, columns)
-    body = _html_rows(items, shown, max_width)
+    body = _html_rows(items, shown, max_width, ids)
     return f'<table class="cruddur-items">{_html_head(shown)}<tbody>{body}</tbody></table>'
 
 
@@ -209,6 +251,7 @@ def items_html(
     columns: Sequence[str] | None = None,
     *,
     max_width: int = HTML_MAX_WIDTH,
+    ids: str = "full",
 ) -> str:
     """Items grouped into item collections: one band per partition key, rows in ``sk`` order.
 
@@ -225,7 +268,7 @@ def items_html(
         '<tbody class="cruddur-partition">'
         f'<tr><th colspan="{len(shown)}" style="{_PARTITION_STYLE}">'
         f"{_partition_label(pk, len(rows))}</th></tr>"
-        f"{_html_rows(rows, shown, max_width)}</tbody>"
+        f"{_html_rows(rows, shown, max_width, ids)}</tbody>"
         for pk, rows in groups.items()
     )
     summary = (
@@ -248,16 +291,28 @@ class ItemCollections:
         columns: Sequence[str] | None = None,
         *,
         max_width: int = 40,
+        ids: str = "full",
     ) -> None:
+        if ids not in ("full", "short"):
+            raise ValueError(f"ids must be 'full' or 'short', not {ids!r}")
         self.items = list(items)
         self.columns = columns
         self.max_width = max_width
+        self.ids = ids
+
+    def _text_items(self) -> list[dict[str, Any]]:
+        return rows_with_short_ids(self.items) if self.ids == "short" else self.items
+
+    def to_frame(self) -> Any:
+        """The same rows as a pandas DataFrame."""
+        return to_frame(self.items, item_columns(self.items, self.columns), ids=self.ids)
 
     def _repr_html_(self) -> str:
-        return items_html(self.items, self.columns, max_width=max(self.max_width, HTML_MAX_WIDTH))
+        width = max(self.max_width, HTML_MAX_WIDTH)
+        return items_html(self.items, self.columns, max_width=width, ids=self.ids)
 
     def __repr__(self) -> str:
-        return format_item_collections(self.items, self.columns, max_width=self.max_width)
+        return format_item_collections(self._text_items(), self.columns, max_width=self.max_width)
 
     __str__ = __repr__
 
@@ -266,11 +321,101 @@ class ItemTable(ItemCollections):
     """Items in the order given (no grouping): HTML in JupyterLab, text elsewhere."""
 
     def _repr_html_(self) -> str:
-        return items_table_html(
-            self.items, self.columns, max_width=max(self.max_width, HTML_MAX_WIDTH)
-        )
+        width = max(self.max_width, HTML_MAX_WIDTH)
+        return items_table_html(self.items, self.columns, max_width=width, ids=self.ids)
 
     def __repr__(self) -> str:
-        return format_items(self.items, self.columns, max_width=self.max_width)
+        return format_items(self._text_items(), self.columns, max_width=self.max_width)
 
     __str__ = __repr__
+
+
+def show(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *, width: int = 40
+) -> ItemTable:
+    """A notebook's table of rows in the order given, uuids shortened: ``show(page.items)``."""
+    return ItemTable(rows, columns, max_width=width, ids="short")
+
+
+def show_collections(
+    items: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *, width: int = 40
+) -> ItemCollections:
+    """Like ``show``, grouped by partition key (one band per item collection)."""
+    return ItemCollections(items, columns, max_width=width, ids="short")
+
+
+def compare_reads(reads: Mapping[str, Any]) -> ItemTable:
+    """``ReadResult``s side by side: pages, items read, items returned, estimated RCU on AWS."""
+    columns = ("read", "pages", "ScannedCount", "Count", "estimated RCU on AWS")
+    rows = [
+        {
+            "read": name,
+            "pages": result.pages,
+            "ScannedCount": result.scanned_count,
+            "Count": result.count,
+            "estimated RCU on AWS": f"{result.estimated_capacity:g}",
+        }
+        for name, result in reads.items()
+    ]
+    return ItemTable(rows, columns, max_width=60)
+
+
+# --- requests as sent -------------------------------------------------------------------------
+#: Widest line of a request shown in a notebook; longer structures are broken over lines.
+REQUEST_WIDTH = 110
+#: A string value longer than this is cut (a 1 KB message adds nothing to a request's shape).
+REQUEST_VALUE_WIDTH = 72
+
+
+def _short_leaves(value: Any) -> Any:
+    if isinstance(value, str):
+        return shorten(value, REQUEST_VALUE_WIDTH)
+    if isinstance(value, dict):
+        return {key: _short_leaves(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_short_leaves(item) for item in value]
+    return value
+
+
+def _pretty(value: Any, indent: int, lead: int) -> str:
+    """JSON on one line when it fits in ``REQUEST_WIDTH``, else one member a line."""
+    import json
+
+    flat = json.dumps(value, ensure_ascii=False, default=str)
+    if (
+        indent + lead + len(flat) <= REQUEST_WIDTH
+        or not isinstance(value, dict | list)
+        or not value
+    ):
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(value, dict):
+        parts = [
+            f"{pad}{json.dumps(key)}: {_pretty(item, indent + 2, len(json.dumps(key)) + 2)}"
+            for key, item in value.items()
+        ]
+        return "{\n" + ",\n".join(parts) + "\n" + " " * indent + "}"
+    parts = [f"{pad}{_pretty(item, indent + 2, 0)}" for item in value]
+    return "[\n" + ",\n".join(parts) + "\n" + " " * indent + "]"
+
+
+def format_request(call: Any) -> str:
+    """One recorded request: its operation, the estimated cost on AWS when the recorder priced
+    it, then the request as it was sent (typed values when the recorder kept the wire form)."""
+    added = getattr(call, "added", ())
+    # What the package sent: the recorder may add ReturnConsumedCapacity to get a figure.
+    request = {
+        k: v for k, v in (getattr(call, "wire", None) or call.params).items() if k not in added
+    }
+    head = call.operation
+    cost = getattr(call, "cost", None)
+    if cost is not None:
+        head += f"  (estimated on AWS: {cost})"
+    return head + "\n" + _pretty(_short_leaves(request), 0, 0)
+
+
+def format_requests(calls: Sequence[Any]) -> str:
+    """Every recorded request, in the order sent."""
+    if not calls:
+        return "(no requests)"
+    return "\n".join(format_request(call) for call in calls)

@@ -38,6 +38,8 @@ ENGINE_VARIABLES = (
     "DDB_MESSAGE_TABLE",
     "AWS_COGNITO_USER_POOL_ID",
     "AWS_PROFILE",
+    "CRUDDUR_LAB_SESSION",
+    "CRUDDUR_LAB_UP",
 )
 #: Cell metadata worth keeping; everything else (execution timing, papermill) goes.
 _CELL_METADATA_KEPT = ("tags",)

@@ -235,7 +235,9 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
     stopping = threading.Event()
     previous = _install_stop_handlers(stopping)
     try:
-        with SharedEngine(settings) as engine:
+        # --table and --now reach every kernel, replacing the notebooks' parameters.
+        session = {key: getattr(args, key, None) for key in ("table_name", "now")}
+        with SharedEngine(settings, session) as engine:
             if stopping.is_set():  # Ctrl-C while the services were starting
                 return 128 + signal.SIGINT
             jupyter = start_jupyter(notebooks, args.port, engine.environment)
@@ -261,7 +263,7 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
 def _settings_from(args: argparse.Namespace) -> Any:
     from cruddur_lab.engine.settings import resolve
 
-    options = ("endpoint_url", "connection_url", "table_name", "region", "profile", "now")
+    options = ("endpoint_url", "connection_url", "table_name", "region", "profile", "now", "up")
     return resolve(
         getattr(args, "engine", None),
         **{key: getattr(args, key) for key in options if hasattr(args, key)},

@@ -16,7 +16,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.engine.settings import Settings
 from cruddur_lab.errors import CruddurLabError
 from cruddur_lab.notebook import runner
@@ -65,7 +64,9 @@ def _why_serial(settings: Settings, keep_data: bool) -> str | None:
         return "--keep-data lets each notebook build on the one before"
     if settings.engine != "embedded":
         return f"on the {settings.engine} engine the notebooks share one table"
-    if settings_module.read_state(settings.state_file):
+    from cruddur_lab.engine import upstate
+
+    if upstate.find(settings.up, settings.state_file):
         return "the notebooks share the running `cruddur-lab up`"
     return None
 
@@ -89,7 +90,8 @@ def _worker(
     os.dup2(devnull, 2)
     os.close(devnull)
     try:
-        with runner.SharedEngine(settings) as engine:
+        session = {key: parameters.get(key) for key in ("table_name", "now")}
+        with runner.SharedEngine(settings, session) as engine:
             remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
             with kernel_environment(engine.environment, remove):
                 first = True
@@ -98,8 +100,9 @@ def _worker(
                     if not first:
                         engine.empty()
                     first = False
+                    given = {**engine.session, **parameters}
                     result = runner.run_notebook(
-                        Path(notebook), Path(output), parameters, timeout=timeout
+                        Path(notebook), Path(output), given, timeout=timeout
                     )
                     results.put((index, result))
     except BaseException as error:  # the parent must hear of it, or it would wait forever

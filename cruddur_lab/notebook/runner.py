@@ -87,35 +87,63 @@ def check_output_folder(output: Path, notebooks: Sequence[Path]) -> None:
 
 
 class SharedEngine:
-    """The services every kernel of a run uses, and the environment that leads kernels there."""
+    """The services every kernel of a run uses, and the environment that leads kernels there.
 
-    def __init__(self, settings: Settings) -> None:
+    ``session`` holds the table and clock chosen on the command line (``--table``,
+    ``--now``); on a running ``up`` its recorded ones fill the gaps. Kernels get them in
+    ``CRUDDUR_LAB_SESSION``, where they replace the notebooks' parameters.
+    """
+
+    def __init__(self, settings: Settings, session: Mapping[str, Any] | None = None) -> None:
         self.settings = settings
+        self.session = {k: v for k, v in (session or {}).items() if isinstance(v, str) and v}
         self.services: Any = None
+        self.attached: Any = None
         self.environment: dict[str, str] = {}
         self._state_dir: str | None = None
 
     def start(self) -> SharedEngine:
+        try:
+            self._start()
+        except BaseException:
+            # Started services must not outlive a failure to publish them (a state file
+            # that cannot be written, Ctrl-C): nothing else would ever stop them.
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        from cruddur_lab.engine import upstate
+
         settings = self.settings
-        if settings.engine == "embedded" and not settings_module.read_state(settings.state_file):
+        if settings.engine == "embedded":
+            self.attached = upstate.find(settings.up, settings.state_file)
+        if settings.engine == "embedded" and self.attached is None:
             from cruddur_lab.engine.embedded import EmbeddedServices
 
-            self.services = EmbeddedServices(postgres=not settings.connection_url).start()
+            self.services = EmbeddedServices(
+                postgres=not settings.connection_url, region=settings.region
+            ).start()
             self._state_dir = tempfile.mkdtemp(prefix="cruddur-lab-run-")
             state = Path(self._state_dir) / "up.json"
             # The same record `cruddur-lab up` writes: kernels attach to it as "embedded".
-            settings_module.write_state(
+            upstate.write_state(
                 state,
                 {
+                    "name": "run",
                     "pid": os.getpid(),
                     "endpoint_url": self.services.endpoint_url,
                     "connection_url": settings.connection_url or self.services.connection_url,
                     "table_name": settings.table_name,
+                    "region": settings.region,
                 },
             )
             self.environment["CRUDDUR_LAB_STATE"] = str(state)
-        elif settings.engine == "embedded":
-            self.environment["CRUDDUR_LAB_STATE"] = str(settings.state_file)
+        elif self.attached is not None:
+            self.environment["CRUDDUR_LAB_STATE"] = str(self.attached.path)
+            for key in ("table_name", "now"):
+                if key not in self.session and self.attached.state.get(key):
+                    self.session[key] = self.attached.state[key]
         else:
             self.environment["CRUDDUR_ENGINE"] = settings.engine
             for name, value in (
@@ -131,7 +159,8 @@ class SharedEngine:
             self.environment["CONNECTION_URL"] = settings.connection_url
         # Every engine has a region (moto keeps data per region): kernels use the run's.
         self.environment["AWS_REGION"] = settings.region
-        return self
+        if self.session:
+            self.environment[settings_module.SESSION_ENV] = json.dumps(self.session)
 
     @property
     def owned(self) -> bool:
@@ -141,8 +170,8 @@ class SharedEngine:
     def describe(self) -> str:
         if self.owned:
             return "embedded (started for this run: moto + embedded PostgreSQL)"
-        if self.settings.engine == "embedded":
-            return "embedded (the running `cruddur-lab up`)"
+        if self.attached is not None:
+            return f"embedded (the running {self.attached.describe()})"
         if self.settings.engine == "endpoint":
             return f"endpoint ({self.settings.endpoint_url})"
         return f"aws ({self.settings.region})"
@@ -267,12 +296,16 @@ def run(
 ) -> list[NotebookRun]:
     """Run ``notebooks`` in order on one shared engine; print progress; return the outcomes.
 
+    The ``table_name`` and ``now`` parameters also go to the kernels' session, so a notebook
+    that opens a second Lab uses them too; on a running ``up`` its own fill the gaps.
+
     ``cruddur_lab.notebook.parallel.run`` runs them in several workers instead when it can.
     """
     check_output_folder(output, notebooks)
     output.mkdir(parents=True, exist_ok=True)
     results: list[NotebookRun] = []
-    with SharedEngine(settings) as engine:
+    session = {key: (parameters or {}).get(key) for key in ("table_name", "now")}
+    with SharedEngine(settings, session) as engine:
         out(f"engine: {engine.describe()}")
         if parameters:
             out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
@@ -281,7 +314,8 @@ def run(
             for number, notebook in enumerate(notebooks, start=1):
                 if engine.owned and not keep_data and number > 1:
                     engine.empty()
-                result = run_notebook(notebook, output, parameters or {}, timeout=timeout)
+                given = {**engine.session, **(parameters or {})}
+                result = run_notebook(notebook, output, given, timeout=timeout)
                 out(progress_line(number, len(notebooks), result))
                 results.append(result)
     return results

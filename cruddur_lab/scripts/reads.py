@@ -87,10 +87,24 @@ def read_all(lab: Lab, operation: str, **kwargs: Any) -> list[dict[str, Any]]:
         return [item for page in pages_of(lab, operation, **kwargs) for item in page["Items"]]
 
 
-def _read_pages(
-    lab: Lab, operation: str, kwargs: dict[str, Any], max_pages: int | None
+def read_pages(
+    lab: Lab,
+    operation: str,
+    kwargs: dict[str, Any],
+    max_pages: int | None = None,
+    unfiltered: dict[str, Any] | None = None,
 ) -> ReadResult:
-    """Run a Query or Scan, up to ``max_pages`` pages."""
+    """Run a Query or Scan (of the table, or of an index with ``IndexName``), up to
+    ``max_pages`` pages, with Count, ScannedCount and capacity.
+
+    A page may be empty and still carry ``LastEvaluatedKey`` (AWS keys a page that stops
+    exactly at ``Limit``; a filter can keep nothing of a page): the walk goes on until a page
+    comes back without one. With a filter, AWS charges for the items it *evaluated*, which
+    the response does not carry: ``unfiltered`` is the same request without the filter, and
+    each page is read again with it (``Limit`` = the page's ``ScannedCount``) to price them.
+    """
+    measure = getattr(lab.measuring_table(), operation) if unfiltered is not None else None
+    start: dict[str, Any] | None = None
     result = ReadResult(items=[])
     reported: list[float] = []
     page_items: list[list[dict[str, Any]]] = []
@@ -98,7 +112,8 @@ def _read_pages(
     with lab.translate_errors():
         for page in pages_of(lab, operation, **kwargs):
             result.pages += 1
-            page_items.append(page["Items"])
+            page_items.append(_evaluated(measure, start, page, unfiltered))
+            start = page.get("LastEvaluatedKey")
             result.items.extend(page["Items"])
             result.count += page["Count"]
             result.scanned_count += page.get("ScannedCount", page["Count"])
@@ -114,6 +129,25 @@ def _read_pages(
     return result
 
 
+def _evaluated(
+    measure: Any,
+    start: dict[str, Any] | None,
+    page: dict[str, Any],
+    unfiltered: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """The items a page evaluated: its items, or, for a filtered page, the same page read
+    again without the filter through the Lab's measuring client (not a lesson request)."""
+    if measure is None or unfiltered is None:
+        return list(page["Items"])
+    scanned = page.get("ScannedCount", page["Count"])
+    if not scanned:
+        return []
+    again = {**unfiltered, "Limit": scanned}
+    if start is not None:
+        again["ExclusiveStartKey"] = start
+    return list(measure(**again)["Items"])
+
+
 def sort_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """pk, then sk: moto returns key order, AWS hash order; a learner wants one order."""
     return sorted(items, key=lambda item: (item["pk"], item["sk"]))
@@ -122,9 +156,53 @@ def sort_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def scan(lab: Lab) -> ReadResult:
     """Every item of the table, all pages (past 1 MB), sorted by pk then sk."""
     require_table(lab)
-    result = _read_pages(lab, "scan", {}, max_pages=None)
+    result = read_pages(lab, "scan", {}, max_pages=None)
     result.items = sort_items(result.items)
     return result
+
+
+def scan_where(lab: Lab, attribute: str, value: str) -> ReadResult:
+    """A Scan that keeps only items whose ``attribute`` equals ``value`` (a filter).
+
+    ``count`` is what the filter kept, ``scanned_count`` what the Scan read, and
+    ``estimated_capacity`` prices what it read: a filter is applied after the read, so it
+    lowers the data returned, not the capacity consumed. Items sorted by pk then sk.
+    """
+    require_table(lab)
+    result = read_pages(
+        lab,
+        "scan",
+        {
+            "FilterExpression": "#attribute = :value",
+            "ExpressionAttributeNames": {"#attribute": attribute},
+            "ExpressionAttributeValues": {":value": value},
+        },
+        max_pages=None,
+        unfiltered={},
+    )
+    result.items = sort_items(result.items)
+    return result
+
+
+def query_group_index(lab: Lab, message_group_uuid: str = SEED_GROUP_UUID) -> ReadResult:
+    """The sparse GSI's partition for one conversation: its group rows, newest first.
+
+    Index reads are eventually consistent only (``ConsistentRead`` is refused on a GSI); on
+    AWS a row written a moment ago may not be there yet.
+    """
+    group = normalize_group_uuid(message_group_uuid)
+    require_table(lab)
+    return read_pages(
+        lab,
+        "query",
+        {
+            "IndexName": GSI_NAME,
+            "KeyConditionExpression": f"{GSI_PARTITION_KEY} = :group",
+            "ExpressionAttributeValues": {":group": group},
+            "ScanIndexForward": False,
+        },
+        max_pages=None,
+    )
 
 
 def get_conversation(
@@ -142,7 +220,7 @@ def get_conversation(
     if pages < 0:
         raise InvalidArgument(f"pages must be 0 (all) or more, got {pages}")
     require_table(lab)
-    result = _read_pages(
+    result = read_pages(
         lab,
         "query",
         {
@@ -188,6 +266,6 @@ def list_conversations(
     }
     if limit:
         kwargs["Limit"] = limit
-    result = _read_pages(lab, "query", kwargs, max_pages=pages or None)
+    result = read_pages(lab, "query", kwargs, max_pages=pages or None)
     result.extra["user"] = user
     return result

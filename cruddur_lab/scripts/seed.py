@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
@@ -186,15 +186,23 @@ def plan_messages(
             break
     if anchor is None:
         anchor = lab.clock.origin - count * MESSAGE_INTERVAL
+    return seed_conversation(users, count, anchor)
+
+
+def seed_conversation(users: Sequence[User], count: int, anchor: datetime) -> list[dict[str, str]]:
+    """The ``count`` seed messages, one a minute from ``anchor``, alternating senders.
+
+    Pure (no engine): the exports take their sample data from here.
+    """
     return [
         message_item(
             message_group_uuid=SEED_GROUP_UUID,
-            message_uuid=message_uuid,
+            message_uuid=seed_message_uuid(index),
             sender=users[index % 2],
             text=seed_message_text(index),
             created_at=format_timestamp(anchor + index * MESSAGE_INTERVAL),
         )
-        for index, message_uuid in enumerate(uuids)
+        for index in range(count)
     ]
 
 

