@@ -57,20 +57,29 @@ def test_an_update_adds_numbers_as_stored(ddb):
     assert answer["Attributes"]["n"] == {"N": "2"}
 
 
+OVERFLOW = (
+    "Number overflow. Attempting to store a number with magnitude larger than supported range"
+)
+UNDERFLOW = (
+    "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+)
+INVALID = "One or more parameter values were invalid: "
+
+
 @pytest.mark.parametrize(
     ("sent", "message"),
     [
         (
             "1E+126",
-            "Number overflow. Attempting to store a number with magnitude larger than supported range",
+            OVERFLOW,
         ),
         (
             "-1E+126",
-            "Number overflow. Attempting to store a number with magnitude larger than supported range",
+            OVERFLOW,
         ),
         (
             "1E-131",
-            "Number underflow. Attempting to store a number with magnitude smaller than supported range",
+            UNDERFLOW,
         ),
         ("1" * 39, "Attempting to store more than 38 significant digits in a Number"),
         (
@@ -109,20 +118,20 @@ def test_a_number_out_of_range_in_an_expression_value_is_refused(ddb):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ({"BS": []}, "One or more parameter values were invalid: An binary set  may not be empty"),
-        ({"SS": []}, "One or more parameter values were invalid: An string set  may not be empty"),
-        ({"NS": []}, "One or more parameter values were invalid: An number set  may not be empty"),
+        ({"BS": []}, INVALID + "An binary set  may not be empty"),
+        ({"SS": []}, INVALID + "An string set  may not be empty"),
+        ({"NS": []}, INVALID + "An number set  may not be empty"),
         (
             {"SS": ["a", "a"]},
-            "One or more parameter values were invalid: Input collection [a, a] contains duplicates.",
+            INVALID + "Input collection [a, a] contains duplicates.",
         ),
         (
             {"NS": ["1", "1.0"]},
-            "One or more parameter values were invalid: Input collection [1, 1] contains duplicates.",
+            INVALID + "Input collection [1, 1] contains duplicates.",
         ),
         (
             {"BS": [b"x", b"x"]},
-            "One or more parameter values were invalid: Input collection [eA==, eA==] contains duplicates.",
+            INVALID + "Input collection [eA==, eA==] contains duplicates.",
         ),
     ],
     ids=["empty-BS", "empty-SS", "empty-NS", "dup-SS", "dup-NS", "dup-BS"],
