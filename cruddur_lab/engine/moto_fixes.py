@@ -77,7 +77,187 @@ def batch_write_duplicate_keys() -> None:
     DynamoHandler.batch_write_item = batch_write_item
 
 
+# --- wrong answers ----------------------------------------------------------------------
+
+
+def list_tables_in_order() -> None:
+    """ListTables names tables in alphabetical order and pages after
+    ``ExclusiveStartTableName`` in that order (moto: creation order).
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ListTables.html"""
+    import bisect
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    def list_tables(self: Any, limit: int, exclusive_start_table_name: str) -> Any:
+        names = sorted(self.tables)
+        start = bisect.bisect_right(names, exclusive_start_table_name or "")
+        tables = names[start : start + limit] if limit else names[start:]
+        more = bool(limit) and len(names) > start + limit
+        return tables, (tables[-1] if more else None)
+
+    DynamoDBBackend.list_tables = list_tables
+
+
+def tag_resource_overwrites() -> None:
+    """TagResource with a key the table already has replaces its value (moto: a second tag
+    of the same key). https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TagResource.html
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    def tag_resource(self: Any, arn: str, tags: dict[str, str]) -> None:
+        for table in self.tables.values():
+            if table.table_arn == arn:
+                merged = {tag["Key"]: tag["Value"] for tag in table.tags}
+                merged.update(tags)
+                table.tags = [{"Key": k, "Value": v} for k, v in merged.items()]
+
+    DynamoDBBackend.tag_resource = tag_resource
+
+
+def time_to_live_on_a_missing_table() -> None:
+    """UpdateTimeToLive and DescribeTimeToLive on a missing table answer
+    ResourceNotFoundException (moto: an error code "ResourceNotFound" that no SDK knows).
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTimeToLive.html"""
+    from moto.dynamodb.exceptions import ResourceNotFoundException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in ("update_time_to_live", "describe_time_to_live"):
+        original = getattr(DynamoDBBackend, name)
+
+        def checked(self: Any, table_name: str, *args: Any, _original: Any = original) -> Any:
+            if table_name not in self.tables:
+                raise ResourceNotFoundException(table_name=table_name)
+            return _original(self, table_name, *args)
+
+        setattr(DynamoDBBackend, name, functools.wraps(original)(checked))
+
+
+def size_of_a_missing_attribute() -> None:
+    """``size(path)`` of an attribute the item lacks makes the comparison false, as any
+    comparison with a missing attribute (moto: "Invalid attribute name" on a Scan, a crash
+    on an UpdateItem condition).
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
+    """
+    from moto.dynamodb.comparisons import FuncSize
+
+    original = FuncSize.expr
+
+    def expr(self: Any, item: Any) -> Any:
+        if self.attr.get_type(item) is None:
+            return None
+        return original(self, item)
+
+    FuncSize.expr = expr
+
+
+def begins_with_binary() -> None:
+    """``begins_with`` compares a Binary attribute with a Binary prefix byte by byte (moto:
+    only strings ever match).
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.OperatorsAndFunctions.html
+    """
+    import base64
+
+    from moto.dynamodb.comparisons import FuncBeginsWith
+
+    original = FuncBeginsWith.expr
+
+    def expr(self: Any, item: Any) -> bool:
+        if self.attr.get_type(item) == "B" and self.substr.get_type(item) == "B":
+            whole, prefix = (_bytes(v.expr(item), base64) for v in (self.attr, self.substr))
+            return whole.startswith(prefix)
+        return original(self, item)
+
+    FuncBeginsWith.expr = expr
+
+
+def _bytes(value: Any, base64: Any) -> bytes:
+    return value if isinstance(value, bytes) else base64.b64decode(value)
+
+
+def projection_with_list_index() -> None:
+    """A ProjectionExpression path may index a list through a name placeholder (``#l[0]``,
+    ``#m.#l[1]``); moto took ``#l[0]`` for an unknown name and refused ``#l`` as unused.
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ProjectionExpressions.html
+    """
+    from moto.dynamodb.responses import ProjectionExpressionParser
+
+    original = ProjectionExpressionParser.parse
+
+    def parse(self: Any) -> Any:
+        paths = original(self)
+        names = self.expression_attribute_names
+        for path in paths:
+            for position, segment in enumerate(path):
+                name, bracket, index = segment.partition("[")
+                if bracket and name in names:
+                    self.expr_attr_names_found.append(name)
+                    path[position] = names[name] + bracket + index
+        return paths
+
+    ProjectionExpressionParser.parse = parse
+
+
+def item_collection_metrics() -> None:
+    """With ``ReturnItemCollectionMetrics: SIZE``, a write to a table with a local secondary
+    index answers the item collection's key and a size estimate in GB (moto: nothing, or an
+    empty map); a table without one answers none.
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ItemCollectionMetrics.html
+    moto keeps no collection sizes; the estimate is its smallest range, [0, 1] GB, which
+    holds for any collection a lesson builds."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    def metrics(table: Any, attrs: dict[str, Any]) -> dict[str, Any]:
+        key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+        return {"ItemCollectionKey": key, "SizeEstimateRangeGB": [0.0, 1.0]}
+
+    def single(original: Any, member: str) -> Any:
+        @functools.wraps(original)
+        def write(self: Any) -> Any:
+            result = original(self)
+            if self.body.get("ReturnItemCollectionMetrics") == "SIZE":
+                table = self.dynamodb_backend.get_table(self.body["TableName"])
+                if table.indexes:
+                    result.result["ItemCollectionMetrics"] = metrics(table, self.body[member])
+            return result
+
+        return write
+
+    def batch(original: Any) -> Any:
+        @functools.wraps(original)
+        def write(self: Any) -> Any:
+            result = original(self)
+            if self.body.get("ReturnItemCollectionMetrics") == "SIZE":
+                answered: dict[str, list[Any]] = {}
+                for name, writes in self.body["RequestItems"].items():
+                    table = self.dynamodb_backend.get_table(name)
+                    if table.indexes:
+                        answered[name] = [
+                            metrics(
+                                table,
+                                (w.get("PutRequest") or {}).get("Item")
+                                or w["DeleteRequest"]["Key"],
+                            )
+                            for w in writes
+                        ]
+                result.result["ItemCollectionMetrics"] = answered
+            return result
+
+        return write
+
+    DynamoHandler.put_item = single(DynamoHandler.put_item, "Item")
+    DynamoHandler.update_item = single(DynamoHandler.update_item, "Key")
+    DynamoHandler.delete_item = single(DynamoHandler.delete_item, "Key")
+    DynamoHandler.batch_write_item = batch(DynamoHandler.batch_write_item)
+
+
 FIXES = [
     transaction_reads_up_to_100,
     batch_write_duplicate_keys,
+    list_tables_in_order,
+    tag_resource_overwrites,
+    time_to_live_on_a_missing_table,
+    size_of_a_missing_attribute,
+    begins_with_binary,
+    projection_with_list_index,
+    item_collection_metrics,
 ]
