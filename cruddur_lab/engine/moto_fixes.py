@@ -77,6 +77,64 @@ def batch_write_duplicate_keys() -> None:
     DynamoHandler.batch_write_item = batch_write_item
 
 
+def update_table_against_the_table() -> None:
+    """UpdateTable refuses throughput equal to the current one, a new index of an existing
+    name, and an index change on a missing index (moto: accepted, or a 500 from a
+    ValueError); the AttributeDefinitions it carries are added to the table's (moto replaced
+    them). https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
+    """
+    from moto.dynamodb.exceptions import ResourceNotFoundException
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.update_table
+
+    @functools.wraps(original)
+    def update_table(
+        self: Any,
+        name: str,
+        attr_definitions: Any,
+        global_index: Any,
+        throughput: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        table = self.get_table(name)
+        if throughput and table.billing_mode != "PAY_PER_REQUEST":
+            _refuse_same_throughput(table.throughput, throughput)
+        existing = {index.name for index in table.global_indexes}
+        for update in global_index or []:
+            created = (update.get("Create") or {}).get("IndexName")
+            if created in existing:
+                raise _validation_error("Attempting to create an index which already exists")
+            for action in ("Update", "Delete"):
+                changed = (update.get(action) or {}).get("IndexName")
+                if changed is not None and changed not in existing:
+                    raise ResourceNotFoundException(
+                        f"Requested resource not found: Index: {changed}"
+                    )
+        if attr_definitions:
+            merged = {d["AttributeName"]: d for d in table.attr}
+            merged.update({d["AttributeName"]: d for d in attr_definitions})
+            attr_definitions = list(merged.values())
+        return original(self, name, attr_definitions, global_index, throughput, *args, **kwargs)
+
+    DynamoDBBackend.update_table = update_table
+
+
+def _refuse_same_throughput(current: dict[str, Any], requested: dict[str, Any]) -> None:
+    units = ("ReadCapacityUnits", "WriteCapacityUnits")
+    if all(current.get(unit) == requested.get(unit) for unit in units):
+        read, write = (current.get(unit) for unit in units)
+        raise _validation_error(
+            "The provisioned throughput for the table will not change. The requested value "
+            "equals the current value. Current ReadCapacityUnits provisioned for the table: "
+            f"{read}. Requested ReadCapacityUnits: {requested.get(units[0])}. Current "
+            f"WriteCapacityUnits provisioned for the table: {write}. Requested "
+            f"WriteCapacityUnits: {requested.get(units[1])}. Refer to the Amazon DynamoDB "
+            "Developer Guide for current limits and how to request higher limits."
+        )
+
+
 # --- wrong answers ----------------------------------------------------------------------
 
 
@@ -253,6 +311,7 @@ def item_collection_metrics() -> None:
 FIXES = [
     transaction_reads_up_to_100,
     batch_write_duplicate_keys,
+    update_table_against_the_table,
     list_tables_in_order,
     tag_resource_overwrites,
     time_to_live_on_a_missing_table,
