@@ -155,10 +155,10 @@ def _update(updates: dict[str, Any], slots: _Placeholders) -> str:
     return " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses.items() if parts)
 
 
-def translate(body: dict[str, Any]) -> None:
+def translate(body: dict[str, Any]) -> bool:
     """Rewrite the legacy parameters of ``body`` as the expressions they stand for."""
     if not any(name in body for name in LEGACY):
-        return
+        return False
     slots = _Placeholders()
     joiner = body.pop("ConditionalOperator", "AND")
     if "AttributesToGet" in body:
@@ -180,13 +180,16 @@ def translate(body: dict[str, Any]) -> None:
         body["ExpressionAttributeNames"] = slots.names
     if slots.values:
         body["ExpressionAttributeValues"] = slots.values
+    return True
 
 
-def translate_batch_get(body: dict[str, Any]) -> None:
+def translate_batch_get(body: dict[str, Any]) -> bool:
+    rewritten = False
     for wanted in (body.get("RequestItems") or {}).values():
         if isinstance(wanted, dict):
             refuse_mixing(wanted)
-            translate(wanted)
+            rewritten = translate(wanted) or rewritten
+    return rewritten
 
 
 _ITEM_RULES = [refuse_mixing, translate]

@@ -55,27 +55,31 @@ def stored_number(text: str) -> str:
     return format(number, "f")
 
 
-def normalize_values(value: Any) -> None:
+def normalize_values(value: Any) -> bool:
     """Rewrite every number under ``value`` (a request body or part of one) in place, and
     refuse bad numbers and sets. An AttributeValue is a one-key object whose key is its type
     (``{"N": "42"}``); an item or map holding an attribute named ``N`` has an object under it,
-    never a string, so the two cannot be confused."""
+    never a string, so the two cannot be confused. True when a number changed."""
     if isinstance(value, list):
-        for member in value:
-            normalize_values(member)
-        return
+        return _any_changed(value)
     if not isinstance(value, dict):
-        return
+        return False
     if len(value) == 1:
         ((kind, inner),) = value.items()
         if kind == "N" and isinstance(inner, str):
             value["N"] = stored_number(inner)
-            return
+            return value["N"] != inner
         if kind in _SET_NAMES and isinstance(inner, list):
             value[kind] = _checked_set(kind, inner)
-            return
-    for member in value.values():
-        normalize_values(member)
+            return value[kind] != inner
+    return _any_changed(value.values())
+
+
+def _any_changed(members: Any) -> bool:
+    changed = False
+    for member in members:
+        changed = normalize_values(member) or changed
+    return changed
 
 
 def _checked_set(kind: str, members: list[Any]) -> list[Any]:
@@ -105,8 +109,8 @@ def _comparable(kind: str, member: Any) -> Any:
     return member if isinstance(member, str | int | float) else repr(member)
 
 
-def normalize_request(body: dict[str, Any]) -> None:
-    normalize_values(body)
+def normalize_request(body: dict[str, Any]) -> bool:
+    return normalize_values(body)
 
 
 #: Every item operation carries AttributeValues somewhere; PartiQL's parameters too.

@@ -25,7 +25,8 @@ from typing import Any
 from cruddur_lab.engine import wire
 from cruddur_lab.engine.refusal import Refusal
 
-Rule = Callable[[dict[str, Any]], None]
+#: A rule refuses (``Refusal``) or returns True when it rewrote the body in place.
+Rule = Callable[[dict[str, Any]], bool | None]
 
 
 def _rules() -> dict[str, list[Rule]]:
@@ -41,10 +42,10 @@ def _rules() -> dict[str, list[Rule]]:
 
 def check(operation: str, body: dict[str, Any], rules: dict[str, list[Rule]]) -> bool:
     """Run ``operation``'s rules on ``body``; True when one of them rewrote it."""
-    before = json.dumps(body, sort_keys=True)
+    rewritten = False
     for rule in rules.get(operation, []):
-        rule(body)
-    return json.dumps(body, sort_keys=True) != before
+        rewritten = bool(rule(body)) or rewritten
+    return rewritten
 
 
 def refusing(app: Any) -> Any:
