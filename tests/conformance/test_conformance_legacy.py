@@ -36,30 +36,25 @@ def test_scan_returns_only_attributes_to_get(item):
     ]
 
 
-def test_expected_with_or_needs_one_condition_to_hold(item):
-    item.put_item(
-        TableName=TABLE,
-        Item={**ITEM, "a": {"S": "y"}},
-        Expected={
-            "a": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "no"}]},
-            "n": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "5"}]},
-        },
-        ConditionalOperator="OR",
-    )
-    assert item.get_item(TableName=TABLE, Key=KEY)["Item"]["a"] == {"S": "y"}
+#: One condition that fails (a is "x") and one that holds (n is 5).
+ONE_OF_TWO = {
+    "a": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "no"}]},
+    "n": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "5"}]},
+}
 
 
-def test_expected_with_and_needs_every_condition(item):
-    with pytest.raises(ClientError) as caught:
-        item.put_item(
-            TableName=TABLE,
-            Item={**ITEM, "a": {"S": "y"}},
-            Expected={
-                "a": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "no"}]},
-                "n": {"ComparisonOperator": "EQ", "AttributeValueList": [{"N": "5"}]},
-            },
-        )
-    assert caught.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+@pytest.mark.parametrize(("joiner", "written"), [("OR", True), ("AND", False)])
+def test_expected_joins_its_conditions_with_the_conditional_operator(item, joiner, written):
+    """Legacy ConditionalOperator: OR needs one condition to hold, AND (the default) all."""
+    put = {"TableName": TABLE, "Item": {**ITEM, "a": {"S": "y"}}, "Expected": ONE_OF_TWO}
+    if written:
+        item.put_item(**put, ConditionalOperator=joiner)
+    else:
+        with pytest.raises(ClientError) as caught:
+            item.put_item(**put, ConditionalOperator=joiner)
+        assert caught.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    stored = item.get_item(TableName=TABLE, Key=KEY)["Item"]["a"]
+    assert stored == ({"S": "y"} if written else {"S": "x"})
 
 
 def test_delete_with_exists_false_fails_when_the_attribute_exists(item):
