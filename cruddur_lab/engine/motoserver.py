@@ -81,12 +81,14 @@ class SerializedMotoServer(ThreadedMotoServer):
         self.region = region
 
     def _server_entry(self) -> None:
-        from cruddur_lab.engine import motopatch
+        from cruddur_lab.engine import moto_fixes, motopatch
+        from cruddur_lab.engine.json_errors import json_errors
+        from cruddur_lab.engine.request_rules import refusing
 
         motopatch.install()  # costs that grow with the table, as AWS's do not
-        app = one_namespace(
-            serialized(DomainDispatcherApplication(create_backend_app)), self.region
-        )
+        moto_fixes.install()  # answers moto gets wrong, as AWS gives them
+        moto = json_errors(refusing(DomainDispatcherApplication(create_backend_app)))
+        app = one_namespace(serialized(moto), self.region)
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )
