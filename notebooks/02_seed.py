@@ -37,7 +37,7 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
-from textwrap import shorten
+from textwrap import fill
 
 from botocore.exceptions import ClientError
 
@@ -124,10 +124,11 @@ try:
 except ClientError as error:
     refused = error.response["Error"]
     print(refused["Code"])
-    print(shorten(refused["Message"], 116, placeholder=" …"))
+    print(fill(refused["Message"], 116))
 
 # %% [markdown]
-# Refused whole. The same 26 items through the seed's `batch_write`, which cuts them into
+# Refused whole, with AWS's message (AWS prints the 26 requests themselves where this
+# engine writes their count). The same 26 items through the seed's `batch_write`, which cuts them into
 # requests of at most 25, go through. They are identical to the stored items, so the table
 # does not change.
 

@@ -53,7 +53,7 @@ yes = False  # on engine aws: True confirms reset and seeding a table that holds
 
 # %%
 import copy
-from textwrap import shorten
+from textwrap import fill
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -206,7 +206,16 @@ attempts = {
 }
 outcomes = {label: send(actions) for label, actions in attempts.items()}
 for label, (code, message) in outcomes.items():
-    print(f"{label:21} -> {code} {shorten(message, 72, placeholder=' …')}".rstrip())
+    print(f"{label}: {code}")
+    if message:
+        print(fill(message, 116, initial_indent="  ", subsequent_indent="  "))
+
+# %% [markdown]
+# 100 actions are accepted; one more, 4 MB of items, or two actions on one item, and the
+# request is refused whole, before any condition is looked at (a condition would have
+# answered `TransactionCanceledException`). The messages follow AWS's (AWS prints the
+# actions themselves where this engine writes their count); for the 4 MB limit AWS documents
+# the limit but not its message, so that line is the engine's own wording.
 
 # %% [markdown]
 # ### Half a conversation: what the batch allowed
