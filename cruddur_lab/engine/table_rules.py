@@ -20,9 +20,10 @@ INVALID = "One or more parameter values were invalid: "
 
 
 def table_name(body: dict[str, Any]) -> None:
-    """Table names are 3 to 255 characters of a-z, A-Z, 0-9, _ - and ."""
+    """Table names are 3 to 255 characters of a-z, A-Z, 0-9, _ - and . (an operation on a
+    table may name it by ARN instead)."""
     name = body.get("TableName")
-    if not isinstance(name, str):
+    if not isinstance(name, str) or name.startswith("arn:"):
         return
     prefix = f"1 validation error detected: Value '{name}' at 'tableName' failed to satisfy "
     if len(name) < 3:
@@ -131,7 +132,18 @@ def something_to_update(body: dict[str, Any]) -> None:
         )
 
 
-RULES = {
-    "CreateTable": [table_name, throughput, index_keys],
-    "UpdateTable": [something_to_update, throughput, index_keys],
-}
+_NAMED = (
+    "DescribeTable",
+    "DeleteTable",
+    "PutItem",
+    "GetItem",
+    "UpdateItem",
+    "DeleteItem",
+    "Query",
+    "Scan",
+    "UpdateTimeToLive",
+    "DescribeTimeToLive",
+)
+RULES: dict[str, list[Any]] = {operation: [table_name] for operation in _NAMED}
+RULES["CreateTable"] = [table_name, throughput, index_keys]
+RULES["UpdateTable"] = [table_name, something_to_update, throughput, index_keys]

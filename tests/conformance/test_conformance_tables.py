@@ -31,6 +31,12 @@ def test_a_bad_table_name_is_refused(ddb, name, constraint):
     )
 
 
+def test_an_item_operation_on_a_bad_table_name_is_refused(ddb):
+    code, message = refusal(ddb.get_item, TableName="ab", Key={"id": {"S": "1"}})
+    assert code == "ValidationException"
+    assert "at 'tableName' failed to satisfy constraint" in message
+
+
 @pytest.mark.parametrize("name", ["abc", "a" * 255, "Cruddur-Messages_v1.2"])
 def test_a_good_table_name_is_accepted(ddb, name):
     assert ddb.create_table(TableName=name, **ON_DEMAND)["TableDescription"]["TableName"] == name
