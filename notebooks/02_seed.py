@@ -22,8 +22,10 @@
 #
 # `BatchWriteItem` is not atomic: each put succeeds or fails on its own, and DynamoDB may
 # hand some back as `UnprocessedItems` (under throttling, say) for the caller to send again.
+# Its limit of 25 is a different matter: a request with 26 puts is not half done, it is
+# refused whole with a `ValidationException`, and nothing of it is written.
 #
-# AWS documentation: [BatchWriteItem](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html),
+# AWS documentation: [BatchWriteItem and its limits](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html),
 # [working with items](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/WorkingWithItems.html).
 
 # %% tags=["parameters"]
@@ -35,12 +37,16 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
+from textwrap import fill
+
+from botocore.exceptions import ClientError
+
 from cruddur_lab import Lab, model
 from cruddur_lab.engine.trace import recording
 from cruddur_lab.notebook.display import show
 from cruddur_lab.scripts.reads import scan
 from cruddur_lab.scripts.schema import drop, schema_load
-from cruddur_lab.scripts.seed import BATCH_SIZE, seed, seed_message_uuid
+from cruddur_lab.scripts.seed import BATCH_SIZE, batch_write, seed, seed_message_uuid
 from cruddur_lab.scripts.usersdb import list_users
 
 print("seed group:", model.SEED_GROUP_UUID, "between", " and ".join(model.SEED_GROUP_HANDLES))
@@ -98,6 +104,41 @@ group_rows = [i for i in items if i.get("message_group_uuid") == model.SEED_GROU
 show(seed_messages[-3:] + group_rows, ("pk", "sk", "user_handle", "message"), width=54)
 
 # %% [markdown]
+# ### The limit of 25, on the engine
+#
+# We send 26 of the seed's messages back, exactly as they are stored, in **one**
+# `BatchWriteItem`.
+#
+# **Predict, then run:** will DynamoDB write 25 and hand the 26th back in `UnprocessedItems`,
+# or refuse the request?
+
+# %%
+again = seed_messages[:26]
+table = lab.settings.table_name
+try:
+    lab.dynamodb.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": item}} for item in again]}
+    )
+    refused = None
+    print("accepted")
+except ClientError as error:
+    refused = error.response["Error"]
+    print(refused["Code"])
+    print(fill(refused["Message"], 116))
+
+# %% [markdown]
+# Refused whole, with AWS's message (AWS prints the 26 requests themselves where this
+# engine writes their count). The same 26 items through the seed's `batch_write`, which cuts them into
+# requests of at most 25, go through. They are identical to the stored items, so the table
+# does not change.
+
+# %%
+with recording(lab, ["BatchWriteItem"]) as batches:
+    rewritten = batch_write(lab, again)
+sizes = [len(call.params["RequestItems"][table]) for call in batches]
+print(f"BatchWriteItem requests: {len(batches)}, puts in each: {sizes}, items written: {rewritten}")
+
+# %% [markdown]
 # ## Check
 
 # %%
@@ -109,6 +150,13 @@ assert len(group_rows) == 2
 # At the newest seed message, or later if other notebooks added messages since.
 assert all(row["sk"] >= seed_only[-1]["sk"] for row in group_rows)
 assert {row["user_handle"] for row in group_rows} == set(model.SEED_GROUP_HANDLES)
+# The first run: messages in batches of at most 25, then one transaction per group row.
+assert operations.count("BatchWriteItem") == -(-first.messages_written // BATCH_SIZE)
+assert operations.count("TransactWriteItems") == first.group_rows_written
+# 26 puts in one request are refused whole; 25 + 1 are accepted.
+assert refused is not None and refused["Code"] == "ValidationException"
+assert sizes == [25, 1] and rewritten == 26
+assert len(scan(lab).items) == len(items)
 print("checks passed")
 
 # %% [markdown]
@@ -133,7 +181,8 @@ print("checks passed")
 #
 # ## Summary
 #
-# * The seed writes users to Postgres, then messages and group rows in batches of 25.
+# * The seed writes users to Postgres, then messages in batches of 25 (26 are refused whole),
+#   then each group row in a transaction of its own.
 # * Ids and times come from the group, the position and the clock, so a second seed writes
 #   nothing: a script that may run twice must be idempotent.
 # * A group row repeats its conversation's newest message: the inbox is a copy kept current.

@@ -12,13 +12,17 @@
 # A `Scan` reads every item of the table, page by page (at most 1 MB read per page),
 # following `LastEvaluatedKey`. A `FilterExpression` is applied *after* the read: it
 # shrinks what comes back (`Count`) but not what was read (`ScannedCount`), and AWS charges
-# for what was read. A `Query` reads one partition only, so it reads what it returns.
+# for what was read. A `Query` reads one partition only: its key condition decides what is
+# read. A filter on a Query works as on a Scan, so a filtered Query is charged for every
+# item it evaluates, also those the filter drops (Pattern D's inbox check, notebook 09, is
+# one). Only an unfiltered Query reads exactly what it returns.
 #
-# Read cost on AWS: the sizes of the items a page read are added up and rounded up to the
-# next 4 KB, **once per page**; one read unit per 4 KB for a strongly consistent read, half
-# for an eventually consistent one (the default, and the only kind an index offers).
+# Read cost on AWS is counted in **read capacity units (RCU)**: the sizes of the items a
+# page read are added up and rounded up to the next 4 KB, **once per page**; one RCU per
+# 4 KB for a strongly consistent read, half an RCU for an eventually consistent one (the
+# default, and the only kind an index offers).
 #
-# Three things differ between engines:
+# Four things differ between engines:
 #
 # * **order**: moto returns items in key order, real DynamoDB in hash order. We sort by
 #   `pk`, then `sk`, before showing anything.
@@ -26,9 +30,12 @@
 #   estimates of what AWS would charge, computed from the item sizes.
 # * **index freshness**: moto updates the GSI in the same request as the table. On AWS an
 #   index is updated asynchronously: a row written a moment ago may be missing from it.
+# * **page size**: AWS ends a page at 1 MB (1,048,576 bytes) read; moto ends it at
+#   1,000,000 bytes. A table between the two needs one page on AWS and two here.
 #
 # AWS documentation: [Scan](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Scan.html),
 # [Query](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.html),
+# [filter expressions on a Query](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.FilterExpression.html),
 # [read capacity and item sizes](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html),
 # [querying a GSI](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html).
 
@@ -162,8 +169,11 @@ print("checks passed")
 #
 # 1. `count` drops to bayko's items, `scanned_count` stays the whole table, and so does the
 #    cost: a filter saves transfer, not capacity.
-# 2. A page stops after 1 MB read: about 1,048,576 / (average item size). With items near
-#    285 bytes, roughly 3,700 messages. `cruddur-lab run 03 -p messages 5000` shows 2 pages.
+# 2. A page stops after 1 MB read: the page size divided by the average item size (28,795
+#    bytes / 102 items, about 282 bytes). On AWS that is 1,048,576 / 282, about 3,700 items;
+#    on this engine, which stops at 1,000,000 bytes, about 3,500. Between the two the
+#    engines disagree; from 3,750 messages on, both need a second page:
+#    `cruddur-lab run 03 -p messages 5000` shows 2 pages here, as it would on AWS.
 # 3. One group row per participant; both carry the conversation's `message_group_uuid`.
 #
 # </details>
@@ -171,7 +181,8 @@ print("checks passed")
 # ## Summary
 #
 # * A Scan reads (and is charged for) the whole table; a filter only trims what comes back.
-# * A Query reads one partition; each page's sizes are rounded up to 4 KB on its own.
+# * A Query reads one partition and is charged for what it evaluates, filtered or not;
+#   each page's sizes are rounded up to 4 KB on its own.
 # * The sparse GSI holds group rows only; on AWS it is updated asynchronously after a write.
 
 # %%

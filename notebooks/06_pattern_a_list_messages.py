@@ -28,12 +28,18 @@
 # message exists, so here the walk ends after five pages. Code that walks pages must accept
 # an empty page.
 #
+# **`Limit` counts what is read, not what is returned.** DynamoDB stops a page after `Limit`
+# items *evaluated*, and only then applies a `FilterExpression`. A filtered page can hold
+# fewer than `Limit` items, or none, and still have a `LastEvaluatedKey`: only its absence
+# says that the last page has been read.
+#
 # The bootcamp's week-5 `lib/ddb.py` (commit `1b478f6`) queried with `Limit 40` and a year
 # filter, returned no page token, and its `Messages` service never checked that the caller
 # belongs to the conversation.
 #
 # AWS documentation: [paginating query results](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html),
-# [Query API: LastEvaluatedKey](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html),
+# [Query API: Limit and LastEvaluatedKey](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html),
+# [filter expressions on a Query](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.FilterExpression.html),
 # [read consistency](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
 
 # %% tags=["parameters"]
@@ -45,6 +51,8 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
+from boto3.dynamodb.conditions import Attr, Key
+
 from cruddur_lab import Lab, ServiceError, model
 from cruddur_lab.app.patterns import list_messages, provision_caller, walk_message_pages
 from cruddur_lab.engine.trace import recording
@@ -88,6 +96,31 @@ for number, p in enumerate(pages, start=1):
     print(describe_page(number, p))
 
 # %% [markdown]
+# ### `Limit` before the filter
+#
+# The same query as the page above, newest first with `Limit 20`, plus a filter that keeps
+# bayko's messages only.
+#
+# **Predict, then run:** how many messages come back, and is there a `LastEvaluatedKey`?
+
+# %%
+filtered = lab.table.query(
+    KeyConditionExpression=Key("pk").eq(model.message_pk(group)),
+    FilterExpression=Attr("user_handle").eq("bayko"),
+    ScanIndexForward=False,
+    Limit=model.PAGE_SIZE,
+)
+more = "yes" if "LastEvaluatedKey" in filtered else "none"
+counts = f"ScannedCount {filtered['ScannedCount']}, Count {filtered['Count']}"
+print(f"Limit {model.PAGE_SIZE}: {counts}, LastEvaluatedKey: {more}")
+
+# %% [markdown]
+# DynamoDB read 20 messages, then dropped andrewbrown's: the page holds bayko's share of
+# the newest 20, not his newest 20. A "20 messages from bayko" feature would have to follow
+# `LastEvaluatedKey` until it has 20, and pay for every message read on the way.
+#
+# ### The bootcamp's version
+#
 # The bootcamp's service returned the first page and dropped `LastEvaluatedKey`: the app
 # could never show more than one page. It also never checked who was asking. londo is not
 # in this conversation:
@@ -122,6 +155,10 @@ assert len({i["message_uuid"] for i in every}) == len(every) >= messages
 assert page.items == every[-page.count :]
 assert pages[-1].next_token is None
 assert all(p.count == model.PAGE_SIZE for p in pages if p.next_token)
+# Limit stopped the read at 20 evaluated messages; the filter then kept bayko's only.
+assert filtered["ScannedCount"] == model.PAGE_SIZE > filtered["Count"] > 0
+assert {i["user_handle"] for i in filtered["Items"]} == {"bayko"}
+assert "LastEvaluatedKey" in filtered
 print("checks passed")
 
 # %% [markdown]
@@ -147,7 +184,8 @@ print("checks passed")
 #
 # * Pattern A sends two requests: a membership query on the eventually consistent index,
 #   then a `Query` on `MSG#<group>`, newest first, `Limit 20`.
-# * `next_token` is `LastEvaluatedKey`; follow it until it is absent, accepting an empty page.
+# * `next_token` is `LastEvaluatedKey`; follow it until it is absent, accepting an empty page:
+#   `Limit` counts the items read, before any filter, so a short page is not the last.
 # * Only members may read a conversation; a "no" from the index is confirmed on the table.
 
 # %%

@@ -24,11 +24,21 @@
 # `UnprocessedItems` for the puts it did not do. The bootcamp ignored that answer, so a
 # throttled request could leave two inbox lines pointing at a conversation with no message.
 #
+# A transaction has limits of its own: at most 100 actions, at most 4 MB of items in all,
+# and no two actions on the same item (not even a `ConditionCheck` beside a `Put`).
+# DynamoDB checks them before it evaluates any condition and refuses the whole request with
+# a `ValidationException`. When a condition fails instead, the answer is a
+# `TransactionCanceledException` whose `CancellationReasons` list has one entry per action,
+# in the order the actions were sent: the failed action carries its reason (such as
+# `ConditionalCheckFailed`), every other action the code `None`.
+#
 # A transaction makes the *table* all-or-nothing. The index and the stream follow
 # asynchronously on AWS, also after a transaction: for a moment the GSI may hold none of the
 # new group rows, or one of them. moto updates the index within the request.
 #
 # AWS documentation: [transactions](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html),
+# [TransactWriteItems and its limits](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html),
+# [CancellationReason](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CancellationReason.html),
 # [BatchWriteItem](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html),
 # [GSI writes and consistency](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html),
 # [capacity of transactions](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-capacity-handling).
@@ -42,9 +52,13 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
+import copy
+from textwrap import fill
+
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from cruddur_lab import Lab, ServiceError, model
+from cruddur_lab import Lab, ServiceError, capacity, model
 from cruddur_lab.app.patterns import create_message_group, provision_caller
 from cruddur_lab.app.streams import group_row_problems
 from cruddur_lab.capacity import total_cost
@@ -111,18 +125,97 @@ print("existing:", again.existing, "| same group:", again.message_group_uuid == 
 # %% [markdown]
 # ### All or nothing, on the engine
 #
-# Send the recorded transaction once more. Its first put finds its key taken, so DynamoDB
-# cancels **every** action; the item count does not move.
+# The recorded transaction again, with one clash in it: the two group rows move to a new
+# `sk` (keys that are free), and the first message is put again (its key is taken).
+#
+# **Predict, then run:** which actions will `CancellationReasons` mark, and how many items
+# will be written?
 
 # %%
 before = scan(lab).count
-if calls:
+later = lab.clock.timestamp()
+clash = copy.deepcopy(calls[0].params["TransactItems"]) if calls else []
+for action in clash:
+    if model.is_group_key(action["Put"]["Item"]["pk"]):
+        action["Put"]["Item"]["sk"] = later
+reasons = []
+if clash:
     try:
-        lab.dynamodb.transact_write_items(**calls[0].params)
+        lab.dynamodb.transact_write_items(TransactItems=clash)
     except ClientError as error:
         reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-        print(error.response["Error"]["Code"], reasons)
+        print(error.response["Error"]["Code"])
+for number, (action, code) in enumerate(zip(clash, reasons, strict=True), start=1):
+    item = action["Put"]["Item"]
+    print(f"  action {number}: Put {model.parse_pk(item['pk'])[0]:7} sk {item['sk']} -> {code}")
 print("items before:", before, "after:", scan(lab).count)
+
+# %% [markdown]
+# One reason per action, in the order sent. Only the message's put failed; the two group
+# rows, whose keys were free, say `None`, and they were not written either. To learn which
+# action broke a transaction, read the position of the entry that is not `None`: the first
+# entry describes the first action, whatever happened to it.
+#
+# ### What one transaction may hold
+#
+# Each limit tried on the engine, in a conversation that does not exist. The puts are
+# conditioned on `attribute_exists(pk)`, which fails on these new keys: were a request
+# accepted, it would be cancelled and still write nothing.
+
+# %%
+probe = model.message_pk(lab.clock.new_id())
+table = lab.settings.table_name
+big = "x" * 380_000  # one item just under the 400 KB item limit
+
+
+def check(sk):
+    """A condition check on a free key: it passes and writes nothing."""
+    key = {"pk": probe, "sk": sk}
+    return {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": key,
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def put(sk, text):
+    """A put that could only be cancelled: its key does not exist."""
+    item = {"pk": probe, "sk": sk, "message": text}
+    return {
+        "Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_exists(pk)"}
+    }
+
+
+def send(actions):
+    try:
+        lab.dynamodb.transact_write_items(TransactItems=actions)
+    except ClientError as error:
+        return error.response["Error"]["Code"], error.response["Error"]["Message"]
+    return "accepted", ""
+
+
+large = [put(f"big-{n:02}", big) for n in range(12)]
+large_bytes = sum(capacity.item_size(action["Put"]["Item"]) for action in large)
+attempts = {
+    "100 actions": [check(f"{n:03}") for n in range(100)],
+    "101 actions": [check(f"{n:03}") for n in range(101)],
+    f"{large_bytes:,} bytes": large,
+    "two actions, one item": [put("same", "hi"), check("same")],
+}
+outcomes = {label: send(actions) for label, actions in attempts.items()}
+for label, (code, message) in outcomes.items():
+    print(f"{label}: {code}")
+    if message:
+        print(fill(message, 116, initial_indent="  ", subsequent_indent="  "))
+
+# %% [markdown]
+# 100 actions are accepted; one more, 4 MB of items, or two actions on one item, and the
+# request is refused whole, before any condition is looked at (a condition would have
+# answered `TransactionCanceledException`). The messages follow AWS's (AWS prints the
+# actions themselves where this engine writes their count); for the 4 MB limit AWS documents
+# the limit but not its message, so that line is the engine's own wording.
 
 # %% [markdown]
 # ### Half a conversation: what the batch allowed
@@ -186,6 +279,16 @@ assert started.existing or len(calls[0].params["TransactItems"]) == 3
 # Exercise 1: 6 WCU on the table, 2 index writes (4 if a transaction doubles them).
 assert started.existing or (calls[0].cost.wcu, calls[0].cost.index_wcu) == (6, 4)
 assert started.existing or calls[0].cost.index_wcu_assumed == 2
+# One cancellation reason per action, in order: only the taken key failed.
+failed = {
+    model.parse_pk(a["Put"]["Item"]["pk"])[0]: str(c) for a, c in zip(clash, reasons, strict=True)
+}
+assert started.existing or failed == {"group": "None", "message": "ConditionalCheckFailed"}
+# 100 actions pass; over 100 actions, over 4 MB and two actions on one item are refused.
+assert large_bytes > 4 * 1024 * 1024
+assert outcomes["100 actions"][0] == "accepted"
+assert [code for code, _ in list(outcomes.values())[1:]] == ["ValidationException"] * 3
+assert lab.table.query(KeyConditionExpression=Key("pk").eq(probe))["Count"] == 0
 assert [c.params["IndexName"] for c in index_calls] == [model.GSI_NAME]
 assert in_index.count == in_index.scanned_count == 2
 assert {r["pk"] for r in in_index.items} == {i["pk"] for i in items if model.is_group_key(i["pk"])}
@@ -218,8 +321,10 @@ print("checks passed")
 #
 # ## Summary
 #
-# * Pattern D reads the sender's inbox, then writes three items in one `TransactWriteItems`.
-# * Conditions make a clash cancel everything; a batch has no conditions and may half-succeed.
+# * Pattern D reads the sender's inbox, then writes three items in one `TransactWriteItems`
+#   (at most 100 actions and 4 MB, one action per item).
+# * Conditions make a clash cancel everything, and `CancellationReasons` names the failed
+#   action by its position; a batch has no conditions and may half-succeed.
 # * The table is all-or-nothing; on AWS the index catches up asynchronously.
 
 # %%

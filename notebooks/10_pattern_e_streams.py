@@ -12,11 +12,29 @@
 #
 # **The stream.** A DynamoDB stream records *item-level modifications*: one record per item
 # a write actually changed, with the item's new image (`NEW_IMAGE`). A conditional write
-# that fails, or a write that changes nothing, leaves no record. Records are kept for 24
-# hours: reading "from the start" (`TRIM_HORIZON`) means from the oldest record still kept,
-# not from the table's birth. The records of one transaction are not atomic or ordered on
-# the stream: a reader may see some of them before the others. Like the GSI, the stream
-# is written asynchronously after the table.
+# that fails, or a write that changes nothing, leaves no record. AWS guarantees two things:
+# each record appears in the stream **exactly once**, and the records of one item appear
+# **in the order of that item's changes**. Nothing orders the records of different items:
+# those of one transaction are not atomic or ordered on the stream, and a reader may see
+# some of them before the others. Records are kept for **24 hours**: reading "from the
+# start" (`TRIM_HORIZON`) means from the oldest record still kept, not from the table's
+# birth. Like the GSI, the stream is written asynchronously after the table.
+#
+# **At least once.** The stream holds each record once, but Lambda's event source mapping
+# delivers it *at least* once: after an error, a timeout or a partial failure it invokes
+# the function again from its last checkpoint, records already applied included, and AWS
+# asks for functions that can take a record twice. A handler that re-keys a row to
+# whatever record it is handed cannot: a second delivery of an older message, arriving
+# after a newer one, would move the inbox line backwards. Hence the **forward-only** move
+# below: a row moves only to a newer `sk`, so a repeated record changes nothing.
+#
+# **Partial batch response.** The template's mapping sets `FunctionResponseTypes:
+# [ReportBatchItemFailures]`, and the handler answers `{"batchItemFailures":
+# [{"itemIdentifier": <SequenceNumber>}, ...]}` with the records it could not apply (an
+# empty list when all went well). Lambda checkpoints before the lowest listed record and
+# retries from it, so the records after it come again too: one more repeat the forward-only
+# move makes harmless. Without that setting Lambda ignores the answer: a batch whose
+# function returns counts as done, and only an error retries it, whole.
 #
 # **The mapping.** On AWS an event source mapping reads the stream and hands batches of
 # records to a Lambda. moto never runs that Lambda (it would need Docker), so
@@ -48,6 +66,8 @@
 # AWS documentation: [DynamoDB Streams](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html),
 # [Streams and Lambda](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.Lambda.html),
 # [Lambda event source for DynamoDB](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html),
+# [at-least-once delivery](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html),
+# [partial batch response](https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html),
 # [discarded records and on-failure destinations](https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html),
 # [transactions](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html).
 
@@ -60,7 +80,12 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
+import io
+from collections import Counter
+from contextlib import redirect_stderr
+
 from cruddur_lab import Lab, model
+from cruddur_lab.app.deploy.handler import StreamHandler
 from cruddur_lab.app.patterns import create_message, provision_caller
 from cruddur_lab.app.streams import StreamProcessor, group_row_problems
 from cruddur_lab.capacity import total_cost
@@ -108,8 +133,9 @@ sent = create_message(lab, bayko, group, "Did the stream move our inbox lines?")
 show(seed_rows(), columns, width=44)
 
 # %% [markdown]
-# One event reaches the handler. Here is what a Lambda would receive, reduced to the parts
-# the handler reads (the full record also has times and sizes that change every run).
+# Now the processor reads the stream and calls the handler, as Lambda would. We keep each
+# event it passes, and show the records reduced to the parts the handler reads (the full
+# record also has times and sizes that change every run).
 #
 # **Predict, then run:** how many requests will the handler send for this one message?
 
@@ -129,15 +155,26 @@ with recording(lab, ["Query", "TransactWriteItems", "GetItem", "DeleteItem"]) as
     report = processor.process_pending()
 processor.handler = default_handler
 print(report)
-for record in (record for event in events for record in event["Records"]):
-    data = record["dynamodb"]
-    if record["eventName"] == "INSERT" and model.is_message_key(data["Keys"]["pk"]["S"]):
-        print(record["eventName"], data["Keys"]["pk"]["S"], data["Keys"]["sk"]["S"])
-        print("  NewImage:", ", ".join(sorted(data["NewImage"])))
+for number, event in enumerate(events, start=1):
+    kinds = [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"][:4]) for r in event["Records"]]
+    counts = sorted(Counter(kinds).items())
+    print(f"event {number}:", ", ".join(f"{n} x {name} {prefix}" for (name, prefix), n in counts))
+message_record = events[0]["Records"][0]
+data = message_record["dynamodb"]
+print("event 1:", message_record["eventName"], data["Keys"]["pk"]["S"], data["Keys"]["sk"]["S"])
+print("  NewImage:", ", ".join(sorted(data["NewImage"])))
 
 # %% [markdown]
-# Three: one query on the index to find the group rows, then **one** transaction per row,
-# each a conditional delete of the old key and a conditional put of the new one:
+# Two events for one message. The first holds bayko's message, the only record the handler
+# acts on. The handler's moves are writes to the same table: each moved a group row by
+# deleting its old key and putting the new one, and those four changes (two `REMOVE`, two
+# `INSERT` of `GRP#` keys) came back on the stream. The processor reads until the stream is
+# drained, so it handed them over as a second event, and the handler skipped them: they are
+# not messages. On AWS the template's filter keeps such records from invoking the function.
+#
+# The handler sent three requests: one query on the index to find the group rows, then
+# **one** transaction per row, each a conditional delete of the old key and a conditional
+# put of the new one:
 
 # %%
 print(format_requests(moves))
@@ -157,6 +194,35 @@ show(seed_rows(), columns, width=44)
 # %%
 per_message = total_cost(call.cost for call in moves)
 print("Pattern E, one message, two participants:", per_message)
+
+# %% [markdown]
+# ### Delivered twice, and the answer Lambda reads
+#
+# Lambda may hand the same batch over again. The handler's work and its Lambda response for
+# bayko's message, delivered a second time:
+
+# %%
+redelivered = processor.stream_handler.process(events[0])
+print(f"moved {redelivered.group_rows_moved}, already current {redelivered.group_rows_current}")
+print("Lambda response:", redelivered.lambda_response())
+
+# %% [markdown]
+# Nothing moved, and the empty `batchItemFailures` tells Lambda the whole batch is done. When
+# the handler cannot bring a conversation up to date (its rows kept changing under every
+# re-read), it lists that message's record instead, and Lambda retries from it. A handler
+# allowed no attempt at all gives that answer. It also logs a line, which a Lambda sends
+# to CloudWatch Logs; we catch it and print it:
+
+# %%
+impatient = StreamHandler(lab.client("dynamodb"), lab.settings.table_name, max_attempts=0)
+with redirect_stderr(io.StringIO()) as handler_log:
+    answer = impatient(events[0])
+print("handler's log:", handler_log.getvalue().strip())
+sequence = message_record["dynamodb"]["SequenceNumber"]
+failures = answer["batchItemFailures"]
+print("records reported failed:", len(failures))
+same = failures[0]["itemIdentifier"] == sequence
+print("itemIdentifier is the message record's SequenceNumber:", same)
 
 # %% [markdown]
 # ### The bootcamp's handler: `Records[0]`
@@ -243,6 +309,14 @@ assert len(rows) == 2 and len({r["pk"] for r in rows}) == 2
 assert all(r["sk"] == second.created_at and r["message"] == second.message for r in rows)
 assert group_row_problems(lab) == []
 assert report.message_inserts == 1
+# One message, two events: the message, then the handler's own moves coming back.
+assert len(events) == 2 and events[0]["Records"] == [message_record]
+assert all(model.is_group_key(r["dynamodb"]["Keys"]["pk"]["S"]) for r in events[1]["Records"])
+assert sorted(r["eventName"] for r in events[1]["Records"]) == ["INSERT"] * 2 + ["REMOVE"] * 2
+# Delivered again: nothing moves; the partial batch response lists only what failed.
+assert (redelivered.group_rows_moved, redelivered.group_rows_current) == (0, 2)
+assert redelivered.lambda_response() == {"batchItemFailures": []}
+assert answer == {"batchItemFailures": [{"itemIdentifier": sequence}]}
 assert report.group_rows_moved + report.group_rows_current == 2
 # The handler's requests for one message: an index query, then one transaction per row.
 assert [c.operation for c in moves] == ["Query", "TransactWriteItems", "TransactWriteItems"]
@@ -260,7 +334,8 @@ print("checks passed")
 # ## Exercises
 #
 # 1. Run `processor.process_pending()` once more. What does it report now, and why?
-# 2. Deliver the same batch twice: `default_handler(events[0], None)`. Does any row move?
+# 2. A batch of 100 records fails on its 40th, and the handler lists that record in
+#    `batchItemFailures`. Which records does Lambda deliver again, and why is that safe here?
 # 3. On AWS the GSI is updated asynchronously. Can the handler trust what it returns?
 #
 # <details><summary>Solutions</summary>
@@ -268,8 +343,9 @@ print("checks passed")
 # 1. `0 stream records`: the cell above read everything up to the end of the stream, and
 #    nothing has been written since. (Before that cell it found the records shown there:
 #    the other processors' moves and the row we put back, all skipped.)
-# 2. No: every row is already at or past that message, so the moves are counted as
-#    already current. Forward-only moves make redelivery harmless.
+# 2. Records 40 to 100: Lambda checkpoints before the lowest failed record and retries from
+#    it, so records 41 to 100, already applied, come again. Each finds its rows at or past
+#    its message and changes nothing: forward-only moves make redelivery harmless.
 # 3. Only partly. The conditions protect the rows the index *returned*: a move never loses
 #    or duplicates one of them, and a cancelled move is re-read and retried. But a group row
 #    the index does not show yet (a conversation created a moment ago) is simply not moved:
@@ -283,7 +359,8 @@ print("checks passed")
 #
 # ## Summary
 #
-# * A stream records changed items, kept 24 hours; a Lambda (here `StreamProcessor`) reads it.
+# * A stream holds each change once, in order per item, for 24 hours; Lambda (here
+#   `StreamProcessor`) delivers it at least once, retrying from the lowest failed record.
 # * Per message, Pattern E sends an index query and one conditional transaction per group row.
 # * Read every record, move rows atomically and forward only; send what keeps failing to an
 #   on-failure destination instead of dropping it.
