@@ -86,7 +86,8 @@ def profile_from(args: argparse.Namespace) -> Any:
 
 
 def cmd_plan(args: argparse.Namespace) -> None:
-    from cruddur_lab.modeling.capacity_plan import measure_per_call, plan
+    from cruddur_lab.modeling.capacity_plan import plan
+    from cruddur_lab.modeling.per_call import measure_per_call
     from cruddur_lab.modeling.plan_report import format_plan
 
     profile = profile_from(args)  # refused before an engine is started
