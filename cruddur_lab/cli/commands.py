@@ -13,9 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cruddur_lab.cli.options import engine_options, open_lab, out
+from cruddur_lab.cli.plan import add_parser as add_plan_parser
+from cruddur_lab.cli.plan import cmd_plan
 from cruddur_lab.errors import CruddurLabError, ServiceError, translate
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {}
+COMMANDS: dict[str, Callable[[argparse.Namespace], int | None]] = {"plan": cmd_plan}
 
 
 def command(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -140,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="write the catalogue block into --readme"
     )
     p.add_argument("--readme", default="README.md", help="README to update (README.md)")
+    add_plan_parser(add)
     return parser
 
 

@@ -52,6 +52,36 @@ ON_DEMAND_PRICES = RequestUnitPrices(
     source="https://aws.amazon.com/dynamodb/pricing/on-demand/",
 )
 
+#: Hours in a month as AWS's price pages count them (8,760 hours a year / 12).
+HOURS_PER_MONTH = 730
+
+
+@dataclass(frozen=True)
+class CapacityPrices:
+    """Provisioned capacity (per unit-hour) and storage (per GB-month), as published on a
+    date; with ``ON_DEMAND_PRICES`` the figures a monthly plan needs."""
+
+    region: str
+    write_unit_hour: float
+    read_unit_hour: float
+    storage_gb_month: float
+    as_of: str
+    source: str
+    currency: str = "USD"
+
+
+#: DynamoDB Standard table class, provisioned mode and storage, US East (N. Virginia):
+#: $0.00065 per WCU-hour, $0.00013 per RCU-hour, $0.25 per GB-month (the first 25 GB of
+#: the free tier aside). Another region: pass another ``CapacityPrices``.
+CAPACITY_PRICES = CapacityPrices(
+    region="us-east-1",
+    write_unit_hour=0.00065,
+    read_unit_hour=0.00013,
+    storage_gb_month=0.25,
+    as_of="2024-11-01",
+    source="https://aws.amazon.com/dynamodb/pricing/provisioned/",
+)
+
 
 @dataclass(frozen=True)
 class Throughput:

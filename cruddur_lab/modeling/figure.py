@@ -190,15 +190,20 @@ class CollectionsFigure:
 
     def svg(self) -> str:
         """The figure as SVG text; the same data gives the same bytes."""
-        import matplotlib
-
-        buffer = io.StringIO()
-        with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}):
-            self.figure().savefig(buffer, format="svg", metadata={"Date": None})
-        return buffer.getvalue()
+        return figure_svg(self.figure())
 
     def _repr_svg_(self) -> str:
         return self.svg()
+
+
+def figure_svg(figure: Any) -> str:
+    """A matplotlib ``Figure`` as SVG text, byte-stable: fixed salt, text as text, no date."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
 
 
 def collections_figure(
@@ -219,4 +224,4 @@ def collections_figure(
     )
 
 
-__all__ = ["CollectionsFigure", "Landing", "collections_figure"]
+__all__ = ["CollectionsFigure", "Landing", "collections_figure", "figure_svg"]
