@@ -82,11 +82,11 @@ class SerializedMotoServer(ThreadedMotoServer):
 
     def _server_entry(self) -> None:
         from cruddur_lab.engine import motopatch
+        from cruddur_lab.engine.billing import billed
 
         motopatch.install()  # costs that grow with the table, as AWS's do not
-        app = one_namespace(
-            serialized(DomainDispatcherApplication(create_backend_app)), self.region
-        )
+        moto_app = billed(DomainDispatcherApplication(create_backend_app), self.region, ACCOUNT_ID)
+        app = one_namespace(serialized(moto_app), self.region)
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )
