@@ -434,3 +434,44 @@ def reported_units(response: Mapping[str, Any]) -> float | None:
     if isinstance(consumed, Mapping):
         return float(consumed.get("CapacityUnits", 0))
     return None
+
+
+def cost_of_report(consumed: Any, *, writes: bool) -> Cost | None:
+    """An engine's ``ConsumedCapacity`` (one entry or a list) as a ``Cost``: the ``Table``
+    arm (or, under TOTAL, the whole figure) as table units, each index arm by name.
+
+    Where the report splits ``ReadCapacityUnits``/``WriteCapacityUnits`` (transactions)
+    the split is kept; otherwise the units are reads, or writes when ``writes``.
+    None when the response carried no figure.
+    """
+    entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
+    if not entries:
+        return None
+
+    def split(figure: Mapping[str, Any]) -> tuple[float, float]:
+        if "ReadCapacityUnits" in figure or "WriteCapacityUnits" in figure:
+            return float(figure.get("ReadCapacityUnits", 0)), float(
+                figure.get("WriteCapacityUnits", 0)
+            )
+        units = float(figure.get("CapacityUnits", 0))
+        return (0.0, units) if writes else (units, 0.0)
+
+    total = Cost()
+    for entry in entries:
+        arms = {
+            **(entry.get("GlobalSecondaryIndexes") or {}),
+            **(entry.get("LocalSecondaryIndexes") or {}),
+        }
+        by_index = tuple((name, *split(figure)) for name, figure in arms.items())
+        if "Table" in entry:
+            rcu, wcu = split(entry["Table"])
+        else:  # TOTAL: no arms, the whole figure
+            rcu, wcu = split(entry)
+        total += Cost(
+            rcu=rcu,
+            wcu=wcu,
+            index_rcu=sum(r for _, r, _ in by_index),
+            index_wcu=sum(w for _, _, w in by_index),
+            by_index=by_index,
+        )
+    return total

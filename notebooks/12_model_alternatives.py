@@ -215,7 +215,7 @@ for row in rows:
 # say, so the larger figure is taken.)
 
 # %%
-per_message = [m for m in measured if m.action == "send (C + inbox)"]
+per_message = [m for m in measured if m.title == "send (C + inbox)"]
 print(
     format_table(
         [
@@ -280,17 +280,17 @@ assert view.requests[0].params["IndexName"] == model.GSI_NAME
 assert view.count == view.scanned_count == len(view.items)
 assert all(model.is_group_key(item["pk"]) for item in view.items)
 assert all(model.is_message_key(item["pk"]) for item in view.left_out)
-by = {(m.design, m.action): m for m in measured}
+by = {(m.design, m.title): m for m in measured}
 send = {
     name: by[(name, "send (C + inbox)")].cost for name in ("current", "sync-inbox", "fixed-key")
 }
 # Moving a row is a delete plus a put; updating it in place is one write.
 assert send["fixed-key"].wcu < send["current"].wcu < send["sync-inbox"].wcu
-assert by[("fixed-key", "read inbox (B)")].calls[0].index == "inbox-index"
+assert by[("fixed-key", "read inbox (B)")].requests[0].index == "inbox-index"
 # The catalogue's Pattern C and Pattern E, measured separately, add up to a current send.
 listed = {e["pattern"]: e for e in entries}
 assert listed["C"]["wcu"] + listed["E"]["wcu"] == send["current"].wcu
-assert by[("pair-item", "start new (D)")].calls[0].operation == "GetItem"
+assert by[("pair-item", "start new (D)")].requests[0].operation == "GetItem"
 assert len(race_first_messages(current, *(current.user(h) for h in ("sheridan", "delenn")))) == 2
 assert len(race_first_messages(pair, *(pair.user(h) for h in ("sheridan", "delenn")))) == 1
 print("checks passed")
