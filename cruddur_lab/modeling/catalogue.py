@@ -149,9 +149,9 @@ def _row(entry: dict[str, Any]) -> dict[str, str]:
 
 #: What the figures mean; printed under every form of the catalogue.
 LEGEND = (
-    "Estimated on AWS from the items' sizes (the engine's own figures are not used). Index "
-    "WCU in brackets: the figure if AWS does not double index writes caused by a "
-    "transaction (its guide is silent; the larger is shown first). per s at 5/5: calls a "
+    "Units: the ConsumedCapacity the engine reported (the embedded engine computes what "
+    "AWS bills, by AWS's rules held to figures measured on DynamoDB; a transaction doubles "
+    "the table's units, not the index's). per s at 5/5: calls a "
     "second the bootcamp's provisioned 5 RCU / 5 WCU (table and index each) sustain. "
     f"$ per M: on-demand, a million calls, {ON_DEMAND_PRICES.region} prices of "
     f"{ON_DEMAND_PRICES.as_of}."
