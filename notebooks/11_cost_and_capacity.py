@@ -77,10 +77,10 @@ from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 from cruddur_lab.scripts.reads import get_conversation
 
 
-def verdict(guess, actual, unit):
-    """Your prediction beside the figure the engine reported."""
+def verdict(guess, actual, unit, source="the engine reported"):
+    """Your prediction beside the figure the engine reported (or a rule gives)."""
     said = "no guess yet" if guess is None else f"you guessed {guess:g} {unit}"
-    return f"{said}; the engine reported {actual:g} {unit}"
+    return f"{said}; {source} {actual:g} {unit}"
 
 
 print("bootcamp capacity:", BOOTCAMP_CAPACITY)
@@ -113,7 +113,7 @@ for name in model.MESSAGE_ATTRIBUTES:
     value = row[name]
     print(f"{name:18} {len(name.encode()):2} + {len(value.encode()):3} bytes  {value[:44]}")
 size = capacity.item_size(row)
-print(verdict(guess_bytes, size, "bytes"))
+print(verdict(guess_bytes, size, "bytes", source="AWS's size rule gives"))
 print("one write unit holds 1,024 bytes, one read unit 4,096")
 
 # %% [markdown]

@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
         "lag, last error",
     )
     p.add_argument("--batch-size", type=int, default=100, help="records per handler event (100)")
-    p = add("catalogue", "every access pattern: requests, keys, index and estimated cost a call")
+    p = add("catalogue", "every access pattern: requests, keys, index and the cost a call")
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="one JSON object per pattern")
     shape.add_argument(

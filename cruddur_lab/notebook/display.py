@@ -394,8 +394,8 @@ def _pretty(value: Any, indent: int, lead: int) -> str:
 
 
 def format_request(call: Any) -> str:
-    """One recorded request: its operation, the estimated cost on AWS when the recorder priced
-    it, then the request as it was sent (typed values when the recorder kept the wire form)."""
+    """One recorded request: its operation, the capacity the engine reported for it, then
+    the request as it was sent (typed values when the recorder kept the wire form)."""
     added = getattr(call, "added", ())
     # What the package sent: the recorder may add ReturnConsumedCapacity to get a figure.
     request = {
@@ -404,7 +404,7 @@ def format_request(call: Any) -> str:
     head = call.operation
     cost = getattr(call, "cost", None)
     if cost is not None:
-        head += f"  (estimated on AWS: {cost})"
+        head += f"  (consumed, as the engine reported: {cost})"
     return head + "\n" + _pretty(_short_leaves(request), 0, 0)
 
 
