@@ -30,11 +30,11 @@ from cruddur_lab.capacity import (
     page_read_units,
     read_units,
     read_units_for_size,
-    reported_units,
     wire_item,
     write_units,
 )
 from cruddur_lab.engine.pricing import TableInfo, price
+from cruddur_lab.engine.trace import reported_units
 
 GSI = IndexSpec(model.GSI_NAME, ("message_group_uuid", "sk"), ("pk", "sk"))
 

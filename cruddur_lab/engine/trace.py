@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cruddur_lab.capacity import Cost, cost_of_report
+from cruddur_lab.capacity import Cost
 from cruddur_lab.engine import pricing
 
 if TYPE_CHECKING:
@@ -180,3 +180,59 @@ def format_priced_calls(calls: Sequence[Call]) -> str:
     if not calls:
         return "(no requests)"
     return "\n".join(f"{format_call(call)}\n  -> {format_reported(call)}" for call in calls)
+
+
+# --- reading an engine's figure ------------------------------------------------------
+
+
+def reported_units(response: Mapping[str, Any]) -> float | None:
+    """The ``CapacityUnits`` an engine reported in a response (None when it sent none)."""
+    consumed = response.get("ConsumedCapacity")
+    if isinstance(consumed, list):
+        if not consumed:
+            return None
+        return float(sum(entry.get("CapacityUnits", 0) for entry in consumed))
+    if isinstance(consumed, Mapping):
+        return float(consumed.get("CapacityUnits", 0))
+    return None
+
+
+def cost_of_report(consumed: Any, *, writes: bool) -> Cost | None:
+    """An engine's ``ConsumedCapacity`` (one entry or a list) as a ``Cost``: the ``Table``
+    arm (or, under TOTAL, the whole figure) as table units, each index arm by name.
+
+    Where the report splits ``ReadCapacityUnits``/``WriteCapacityUnits`` (transactions)
+    the split is kept; otherwise the units are reads, or writes when ``writes``.
+    None when the response carried no figure.
+    """
+    entries = consumed if isinstance(consumed, list) else [consumed] if consumed else []
+    if not entries:
+        return None
+
+    def split(figure: Mapping[str, Any]) -> tuple[float, float]:
+        if "ReadCapacityUnits" in figure or "WriteCapacityUnits" in figure:
+            return float(figure.get("ReadCapacityUnits", 0)), float(
+                figure.get("WriteCapacityUnits", 0)
+            )
+        units = float(figure.get("CapacityUnits", 0))
+        return (0.0, units) if writes else (units, 0.0)
+
+    total = Cost()
+    for entry in entries:
+        arms = {
+            **(entry.get("GlobalSecondaryIndexes") or {}),
+            **(entry.get("LocalSecondaryIndexes") or {}),
+        }
+        by_index = tuple((name, *split(figure)) for name, figure in arms.items())
+        if "Table" in entry:
+            rcu, wcu = split(entry["Table"])
+        else:  # TOTAL: no arms, the whole figure
+            rcu, wcu = split(entry)
+        total += Cost(
+            rcu=rcu,
+            wcu=wcu,
+            index_rcu=sum(r for _, r, _ in by_index),
+            index_wcu=sum(w for _, _, w in by_index),
+            by_index=by_index,
+        )
+    return total

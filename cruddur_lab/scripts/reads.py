@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cruddur_lab.capacity import reported_units
+from cruddur_lab.engine.trace import reported_units
 from cruddur_lab.errors import InvalidArgument, NotFound
 from cruddur_lab.model import (
     GROUP_ATTRIBUTES,
