@@ -29,24 +29,20 @@ a refused condition or a cancelled transaction.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import io
 import json
 import re
-import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from cruddur_lab import capacity
 from cruddur_lab.capacity import Cost
 from cruddur_lab.engine import pricing
+from cruddur_lab.engine.idempotency import MISMATCH, Tokens
 
 _TARGET = "DynamoDB_20120810."
-#: How long AWS remembers a ClientRequestToken.
-IDEMPOTENCY_SECONDS = 600
 
 Key = tuple[str, tuple[str, ...]]
 
@@ -108,18 +104,10 @@ def install() -> None:
     _installed = True
 
 
-@dataclass
-class _Token:
-    digest: str
-    at: float
-    body: dict[str, Any]
-    sizes: dict[str, list[int]] = field(default_factory=dict)
-
-
 def billed(app: Any, region: str, account_id: str) -> Any:
     """A WSGI application: ``app`` (moto) with AWS's ConsumedCapacity in its answers."""
     install()
-    tokens: dict[str, _Token] = {}
+    tokens = Tokens()
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         operation = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -135,10 +123,14 @@ def billed(app: Any, region: str, account_id: str) -> Any:
         except ValueError:
             return app(environ, start_response)
         meter = _Meter(_backend(region, account_id), operation, params)
-        replayed = meter.replay(tokens) if operation == "TransactWriteItems" else None
-        if replayed is not None:
-            status, body = replayed
-            return _answer(start_response, status, [], body)
+        if operation == "TransactWriteItems":
+            try:
+                seen = tokens.recall(params)
+            except ValueError:
+                return _answer(start_response, "400 Bad Request", [], dict(MISMATCH))
+            if seen is not None:  # no write: a transactional read of the items (measured)
+                costs = {t: pricing.price_replay(sizes) for t, sizes in seen.sizes.items()}
+                return _answer(start_response, "200 OK", [], meter.report(dict(seen.body), costs))
         before = meter.images()
         _notes.clear()
         answer: dict[str, Any] = {}
@@ -154,11 +146,10 @@ def billed(app: Any, region: str, account_id: str) -> Any:
         body.pop("ConsumedCapacity", None)
         costs = meter.costs(before, body)
         if operation == "TransactWriteItems":
-            meter.remember(tokens, body, before)
-        shaped = shape(costs, params.get("ReturnConsumedCapacity"), operation, meter.tables)
-        if shaped is not None:
-            body["ConsumedCapacity"] = shaped
-        return _answer(start_response, answer["status"], answer["headers"], body)
+            tokens.remember(params, body, meter.larger_sizes(before))
+        return _answer(
+            start_response, answer["status"], answer["headers"], meter.report(body, costs)
+        )
 
     return application
 
@@ -386,46 +377,21 @@ class _Meter:
         limit = self.params.get("Limit")
         return name, rows[: int(limit)] if limit else rows, False
 
-    # --- idempotent replay --------------------------------------------------------------
+    # --- the answer --------------------------------------------------------------------
 
-    def _digest(self) -> str:
-        payload = {k: v for k, v in self.params.items() if k != "ReturnConsumedCapacity"}
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-    def replay(self, tokens: dict[str, _Token]) -> tuple[str, dict[str, Any]] | None:
-        token = self.params.get("ClientRequestToken")
-        now = time.monotonic()
-        for stale in [t for t, seen in tokens.items() if now - seen.at > IDEMPOTENCY_SECONDS]:
-            del tokens[stale]
-        if not token or token not in tokens:
-            return None
-        seen = tokens[token]
-        if seen.digest != self._digest():
-            return "400 Bad Request", {
-                "__type": "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
-                "message": "The request uses the same client token as a previous, but "
-                "non-identical request.",
-            }
-        body = dict(seen.body)
-        costs = {table: pricing.price_replay(sizes) for table, sizes in seen.sizes.items()}
-        shaped = shape(
-            costs, self.params.get("ReturnConsumedCapacity"), self.operation, self.tables
-        )
+    def report(self, body: dict[str, Any], costs: Mapping[str, Cost]) -> dict[str, Any]:
+        """``body`` with ``ConsumedCapacity`` as asked for (none for NONE)."""
+        mode = self.params.get("ReturnConsumedCapacity")
+        shaped = shape(costs, mode, self.operation, self.tables)
         if shaped is not None:
             body["ConsumedCapacity"] = shaped
-        return "200 OK", body
+        return body
 
-    def remember(
-        self, tokens: dict[str, _Token], body: dict[str, Any], before: pricing.Images
-    ) -> None:
-        token = self.params.get("ClientRequestToken")
-        if not token:
-            return
+    def larger_sizes(self, before: pricing.Images) -> dict[str, list[int]]:
+        """Per table, each item's larger image (before or now): what a replay reads."""
         sizes: dict[str, list[int]] = {}
         for table, key in self._keys():
-            info = self.tables[table]
-            old = before.get((table, info.key_of(key)))
-            new = self._stored(table, key)
-            size = max(capacity.item_size(old), capacity.item_size(new))
+            old = before.get((table, self.tables[table].key_of(key)))
+            size = max(capacity.item_size(old), capacity.item_size(self._stored(table, key)))
             sizes.setdefault(table, []).append(size)
-        tokens[token] = _Token(self._digest(), time.monotonic(), dict(body), sizes)
+        return sizes
