@@ -14,7 +14,7 @@ from cruddur_lab import model
 from cruddur_lab.app.patterns import create_message, create_message_group, provision_caller
 from cruddur_lab.app.streams import StreamProcessor
 from cruddur_lab.capacity import item_size, wire_item
-from cruddur_lab.engine.trace import format_priced_calls, recording
+from cruddur_lab.engine.trace import format_priced_calls, format_reported, recording
 from cruddur_lab.scripts.reads import get_conversation, read_all, sort_items
 
 
@@ -127,6 +127,10 @@ def test_a_failed_conditional_put_is_recorded_without_a_figure_as_on_aws(seeded_
     assert call.error == "ConditionalCheckFailedException"
     # AWS charges it (guide) but its error response carries no ConsumedCapacity
     assert call.cost is None and call.reported is None
+    assert format_reported(call).endswith(
+        "none reported with ConditionalCheckFailedException "
+        "(what it is billed: the existing item's size, as a write)"
+    )
 
 
 def test_an_update_is_priced_from_the_item_before_and_after_it(seeded_lab):

@@ -172,7 +172,17 @@ def format_reported(call: Call) -> str:
     if call.operation not in pricing.DATA_PLANE:
         return "control plane: no read or write units"
     figure = "none reported" if call.cost is None else str(call.cost)
+    if call.cost is None and call.error in _CHARGED_WITHOUT_FIGURE:
+        # AWS sends no figure with these; what they are billed: capacity.SILENT
+        figure += f" with {call.error} (what it is billed: {_CHARGED_WITHOUT_FIGURE[call.error]})"
     return f"reported by {source_label(call.engine)}: {figure}"
+
+
+#: Errors AWS answers without ConsumedCapacity although capacity was used (capacity.SILENT).
+_CHARGED_WITHOUT_FIGURE = {
+    "ConditionalCheckFailedException": "the existing item's size, as a write",
+    "TransactionCanceledException": "not published",
+}
 
 
 def format_priced_calls(calls: Sequence[Call]) -> str:
