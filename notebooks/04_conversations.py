@@ -70,7 +70,7 @@ print(format_requests(calls))
 # the capacity (moto's constant next to what AWS would charge for these item sizes).
 
 # %%
-print(format_read_summary(conversation, engine_is_aws=lab.is_aws))
+print(format_read_summary(conversation, engine=lab.settings.engine))
 more = conversation.last_evaluated_key is not None
 print("LastEvaluatedKey returned (older messages may exist):", more)
 show(conversation.items, ("sk", "user_handle", "message"), width=60)

@@ -9,7 +9,8 @@ from cruddur_lab.capacity import Cost
 from cruddur_lab.engine.trace import Call
 from cruddur_lab.model import SEED_GROUP_UUID, message_pk
 from cruddur_lab.modeling.alternatives import DESIGNS, compare, open_designs, race_first_messages
-from cruddur_lab.modeling.design_base import Measurement, messages_per_second
+from cruddur_lab.modeling.costs import Measured
+from cruddur_lab.modeling.design_base import messages_per_second
 from cruddur_lab.scripts.reads import read_all
 
 
@@ -40,16 +41,16 @@ def test_measured_write_costs_follow_the_key_shape(designs):
         designs["current"].user(h) for h in ("andrewbrown", "bayko", "londo")
     )
     measured = compare(list(designs.values()), sender, receiver, newcomer, SEED_GROUP_UUID)
-    send = {m.design: m for m in measured if m.action == "send (C + inbox)"}
+    send = {m.design: m for m in measured if m.title == "send (C + inbox)"}
     # Moving a group row is Delete + Put in a transaction (doubled); in place it is one write.
     assert send["fixed-key"].cost.wcu < send["current"].cost.wcu < send["sync-inbox"].cost.wcu
-    assert [c.operation for c in send["sync-inbox"].calls] == ["Query", "TransactWriteItems"]
-    assert send["sync-inbox"].calls[0].index is not None
-    inbox = {m.design: m for m in measured if m.action == "read inbox (B)"}
-    assert inbox["fixed-key"].calls[0].index == "inbox-index"
-    assert inbox["current"].calls[0].index is None
-    start = {m.design: m for m in measured if m.action == "start new (D)"}
-    assert start["pair-item"].calls[0].operation == "GetItem"
+    assert [c.operation for c in send["sync-inbox"].requests] == ["Query", "TransactWriteItems"]
+    assert send["sync-inbox"].requests[0].index is not None
+    inbox = {m.design: m for m in measured if m.title == "read inbox (B)"}
+    assert inbox["fixed-key"].requests[0].index == "inbox-index"
+    assert inbox["current"].requests[0].index is None
+    start = {m.design: m for m in measured if m.title == "start new (D)"}
+    assert start["pair-item"].requests[0].operation == "GetItem"
     assert start["pair-item"].cost.wcu > start["current"].cost.wcu  # the pair item's write
 
 
@@ -78,9 +79,9 @@ def test_sync_inbox_table_has_no_stream(designs):
 
 def test_messages_per_second_is_bound_by_the_scarcer_capacity():
     call = Call("PutItem", {}, cost=Cost(wcu=2.0, index_wcu=4.0))
-    assert messages_per_second(Measurement("x", "send", [call])) == 1.25
+    assert messages_per_second(Measured("send", [call], design="x")) == 1.25
     call = Call("PutItem", {}, cost=Cost(wcu=10.0))
-    assert messages_per_second(Measurement("x", "send", [call])) == 0.5
+    assert messages_per_second(Measured("send", [call], design="x")) == 0.5
 
 
 def test_the_comparison_never_creates_tables_on_aws():

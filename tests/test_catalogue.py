@@ -50,7 +50,18 @@ def test_catalogue_prints_a_table_with_the_legend(seeded_cli):
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["pattern", "requests"]
     assert any(line.startswith("E (per message)") for line in lines)
-    assert "Estimated on AWS from the items' sizes" in out
+    assert "Units: the ConsumedCapacity the engine reported" in out
+
+
+def test_the_catalogue_shows_index_writes_undoubled_by_transactions(seeded_cli):
+    # Measured on DynamoDB (tests/test_billing.py, capture B7): a transaction doubles the
+    # table's units, not the index's. E moves two group rows (2 index writes each), D puts
+    # two group rows into the index.
+    code, out, _ = seeded_cli("catalogue", "--json")
+    assert code == 0
+    entries = {e["pattern"]: e for e in json.loads(out)}
+    assert (entries["E"]["wcu"], entries["E"]["index_wcu"]) == (8.0, 4.0)
+    assert (entries["D"]["wcu"], entries["D"]["index_wcu"]) == (6.0, 2.0)
 
 
 def test_catalogue_refuses_a_table_without_the_seed(lab):

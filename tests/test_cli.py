@@ -150,8 +150,11 @@ def test_scan_prints_every_collection_and_the_counts(cli):
     assert f"{SEED_MESSAGES_PK}  (100 items)" in lines
     assert sum(line.endswith("  (1 item)") and line.startswith("GRP#") for line in lines) == 2
     assert "Count 102, ScannedCount 102, pages 1" in lines
-    assert lines[-2].startswith("consumed capacity reported by this engine: ")
-    assert lines[-1].startswith("estimated on AWS from the item sizes: ")
+    # 102 small items, one page: the figure AWS would bill, and whose figure it is
+    assert lines[-1] == (
+        "consumed capacity: 4 RCU, reported by the embedded engine "
+        "(AWS's rules, checked against measured figures)"
+    )
 
 
 def test_get_conversation_prints_the_newest_twenty_oldest_first(cli, lab):

@@ -67,21 +67,21 @@ def test_format_item_collections_groups_by_partition_in_sort_key_order():
     assert format_item_collections([]) == "(no items)"
 
 
-def test_format_capacity_never_presents_a_local_figure_as_the_aws_bill():
-    assert format_capacity(1.0, 2.5, engine_is_aws=False) == (
-        "consumed capacity reported by this engine: 1 RCU (local engines do not measure)\n"
-        "estimated on AWS from the item sizes: 2.5 RCU"
+def test_format_capacity_says_whose_figure_it_is():
+    assert format_capacity(1.0, engine="embedded") == (
+        "consumed capacity: 1 RCU, reported by the embedded engine "
+        "(AWS's rules, checked against measured figures)"
     )
-    assert "none reported" in format_capacity(None, 0.5, engine_is_aws=False)
-    assert format_capacity(3.0, 2.5, engine_is_aws=True) == (
-        "consumed capacity: 3.0 RCU (estimate from item sizes: 2.5)"
+    assert format_capacity(3.0, engine="aws") == "consumed capacity: 3 RCU, reported by AWS"
+    assert format_capacity(2.0, engine="endpoint") == (
+        "consumed capacity: 2 RCU, reported by the endpoint engine (its own figure)"
     )
 
 
 def test_format_capacity_on_aws_without_a_figure_says_none_was_reported():
     """Issue 15 item 9: AWS leaves ConsumedCapacity out of some answers; never "None RCU"."""
-    assert format_capacity(None, 0.5, engine_is_aws=True) == (
-        "consumed capacity: none reported (estimate from item sizes: 0.5)"
+    assert format_capacity(None, engine="aws") == (
+        "consumed capacity: none reported, reported by AWS"
     )
 
 

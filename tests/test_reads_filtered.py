@@ -1,4 +1,5 @@
-"""A filtered Scan is priced by what it read, and the sparse index answers with group rows."""
+"""A filtered read is charged for what it evaluated, in one request, and the sparse index
+answers with group rows."""
 
 from __future__ import annotations
 
@@ -15,10 +16,36 @@ def test_a_filtered_scan_costs_what_the_whole_scan_costs_and_returns_less(seeded
     assert bayko.count == len(bayko.items) < bayko.scanned_count == everything.count
     # The filter runs after the read: same pages, same items evaluated, same price.
     assert bayko.pages == everything.pages
-    assert bayko.estimated_capacity == everything.estimated_capacity > 0
-    # The measuring read is not one of the requests a lesson shows.
+    assert bayko.reported_capacity == everything.reported_capacity > 0
     assert [call.operation for call in calls] == ["DescribeTable", "DescribeTable", "Scan"]
     assert "FilterExpression" in calls[-1].params
+
+
+def test_a_filtered_query_through_the_recorder_sends_exactly_one_request(seeded_lab):
+    from cruddur_lab import model
+    from cruddur_lab.capacity import read_units
+    from cruddur_lab.scripts.reads import read_all
+
+    partition = model.message_pk(SEED_GROUP_UUID)
+    evaluated = read_all(
+        seeded_lab,
+        "query",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": partition},
+    )
+    sent = []  # every request leaving either of the Lab's DynamoDB clients
+    for client in (seeded_lab.dynamodb, seeded_lab.client("dynamodb")):
+        client.meta.events.register("before-send.dynamodb", lambda request, **_: sent.append(1))
+    with recording(seeded_lab) as calls:
+        answer = seeded_lab.table.query(
+            KeyConditionExpression="pk = :pk",
+            FilterExpression="user_handle = :h",
+            ExpressionAttributeValues={":pk": partition, ":h": "nobody"},
+        )
+    assert answer["Items"] == [] and answer["ScannedCount"] == len(evaluated) > 0
+    assert len(sent) == 1 and [c.operation for c in calls] == ["Query"]
+    # charged for every item the page evaluated, whatever the filter kept
+    assert calls[0].cost.rcu == read_units(evaluated) > 0
 
 
 def test_the_index_query_returns_only_the_group_rows_of_the_conversation(seeded_lab):

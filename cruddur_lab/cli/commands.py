@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         "lag, last error",
     )
     p.add_argument("--batch-size", type=int, default=100, help="records per handler event (100)")
-    p = add("catalogue", "every access pattern: requests, keys, index and estimated cost a call")
+    p = add("catalogue", "every access pattern: requests, keys, index and the cost a call")
     shape = p.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true", help="one JSON object per pattern")
     shape.add_argument(
@@ -224,11 +224,7 @@ def cmd_scan(args: argparse.Namespace) -> None:
         out(format_item_collections(result.items))
         out()
         out(f"Count {result.count}, ScannedCount {result.scanned_count}, pages {result.pages}")
-        out(
-            format_capacity(
-                result.reported_capacity, result.estimated_capacity, engine_is_aws=lab.is_aws
-            )
-        )
+        out(format_capacity(result.reported_capacity, engine=lab.settings.engine))
 
 
 @command("get-conversation")
@@ -247,11 +243,7 @@ def cmd_get_conversation(args: argparse.Namespace) -> None:
         # on the oldest message. Only its absence proves the end.
         more = "maybe (use --pages to read further back)" if result.last_evaluated_key else "no"
         out(f"{result.count} messages, {result.pages} page(s); older messages left: {more}")
-        out(
-            format_capacity(
-                result.reported_capacity, result.estimated_capacity, engine_is_aws=lab.is_aws
-            )
-        )
+        out(format_capacity(result.reported_capacity, engine=lab.settings.engine))
 
 
 @command("list-conversations")
@@ -268,11 +260,7 @@ def cmd_list_conversations(args: argparse.Namespace) -> None:
         )
         out()
         out(f"{result.count} conversation(s) for {args.handle}")
-        out(
-            format_capacity(
-                result.reported_capacity, result.estimated_capacity, engine_is_aws=lab.is_aws
-            )
-        )
+        out(format_capacity(result.reported_capacity, engine=lab.settings.engine))
 
 
 # --- the app's service layer (patterns A–D), acting as a seed user -----------------------

@@ -49,13 +49,7 @@ def walkthrough(
     out("\n== 4. get-conversation (newest 20, shown oldest first)")
     conversation = get_conversation(lab)
     out(format_items(conversation.items, ("sk", "user_handle", "message"), max_width=60))
-    out(
-        format_capacity(
-            conversation.reported_capacity,
-            conversation.estimated_capacity,
-            engine_is_aws=lab.is_aws,
-        )
-    )
+    out(format_capacity(conversation.reported_capacity, engine=lab.settings.engine))
     out("\n== 5. list-conversations andrewbrown (newest first)")
     inbox = list_conversations(lab, "andrewbrown")
     out(format_items(inbox.items, ("sk", "message_group_uuid", "user_handle", "message")))

@@ -67,7 +67,6 @@ class Lab:
         self._services = services
         self._clients: dict[str, Any] = {}
         self._resource: Any = None
-        self._measuring: Any = None
         self._pg: Any = None
         self._session: Any = None
         self._on_close: list[Callable[[], None]] = []
@@ -212,16 +211,6 @@ class Lab:
     def table(self) -> Any:
         return self.resource.Table(self.settings.table_name)
 
-    def measuring_table(self) -> Any:
-        """The table through a client of its own, for reads the package makes only to measure
-        (the items a filtered read evaluated, to price it): a request recording, which hooks
-        the Lab's usual clients, does not list them as requests of the lesson."""
-        if self._measuring is None:
-            resource = self._boto_session().resource("dynamodb", **self._client_kwargs())
-            self._guard(resource.meta.client)
-            self._measuring = resource
-        return self._measuring.Table(self.settings.table_name)
-
     @property
     def streams(self) -> Any:
         return self.client("dynamodbstreams")
@@ -305,7 +294,6 @@ class Lab:
                 client.close()
         self._clients.clear()
         self._resource = None
-        self._measuring = None
         if self._services is not None:
             self._services.stop()
             self._services = None

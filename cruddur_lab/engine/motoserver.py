@@ -82,13 +82,16 @@ class SerializedMotoServer(ThreadedMotoServer):
 
     def _server_entry(self) -> None:
         from cruddur_lab.engine import moto_fixes, motopatch
+        from cruddur_lab.engine.billing import billed
         from cruddur_lab.engine.json_errors import json_errors
         from cruddur_lab.engine.request_rules import refusing
 
         motopatch.install()  # costs that grow with the table, as AWS's do not
         moto_fixes.install()  # answers moto gets wrong, as AWS gives them
-        moto = json_errors(refusing(DomainDispatcherApplication(create_backend_app)))
-        app = one_namespace(serialized(moto), self.region)
+        # Outside in: any crash becomes a DynamoDB error; refused requests never reach moto
+        # and are never billed; billing sees the request as moto runs it (numbers normalised).
+        moto = billed(DomainDispatcherApplication(create_backend_app), self.region, ACCOUNT_ID)
+        app = one_namespace(serialized(json_errors(refusing(moto))), self.region)
         self._server = make_server(
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )

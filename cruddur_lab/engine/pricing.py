@@ -1,10 +1,11 @@
 """Price one DynamoDB request by AWS's rules, from its wire form and the items it touched.
 
-The recorder (``cruddur_lab.engine.trace``) gathers what a price needs -- the request as
-sent, the response, the table's keys and indexes, the items before and after a write, and
-the items a Query or Scan *evaluated* -- and ``price`` turns that into a
-``cruddur_lab.capacity.Cost`` with the arithmetic spelled out step by step. Everything here
-is pure: no client, no engine; the rules themselves live in ``cruddur_lab.capacity``.
+The embedded engine's billing layer (``cruddur_lab.engine.billing``) gathers what a price
+needs -- the request as sent, the response, the table's keys and indexes, the items before
+and after a write, and the items a Query or Scan *evaluated* -- and ``price`` turns that
+into a ``cruddur_lab.capacity.Cost`` with the arithmetic spelled out step by step.
+Everything here is pure: no client, no engine; the rules themselves live in
+``cruddur_lab.capacity``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from cruddur_lab.capacity import SILENT, Cost, IndexSpec
 #: Requests that read or write items; everything else is the control plane (no units).
 READS = ("GetItem", "BatchGetItem", "TransactGetItems", "Query", "Scan")
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
-DATA_PLANE = READS + WRITES
+#: PartiQL: charged like the equivalent read or write (measured on DynamoDB).
+STATEMENTS = ("ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction")
+DATA_PLANE = READS + WRITES + STATEMENTS
+#: Requests whose ConsumedCapacity also splits into Read/WriteCapacityUnits (measured).
+TRANSACTIONAL = ("TransactGetItems", "TransactWriteItems", "ExecuteTransaction")
 #: A write that failed on its condition still consumes capacity.
 CONDITION_FAILED = "ConditionalCheckFailedException"
 CANCELLED = "TransactionCanceledException"
@@ -27,20 +32,24 @@ CANCELLED = "TransactionCanceledException"
 
 @dataclass(frozen=True)
 class TableInfo:
-    """A table's key attributes and global secondary indexes (from DescribeTable)."""
+    """A table's key attributes and secondary indexes (from DescribeTable)."""
 
     name: str
     keys: tuple[str, ...]
     indexes: dict[str, IndexSpec] = field(default_factory=dict)
+    #: Names among ``indexes`` that are local (their arm is ``LocalSecondaryIndexes``).
+    local_indexes: frozenset[str] = frozenset()
 
     @classmethod
     def from_description(cls, table: Mapping[str, Any]) -> TableInfo:
         keys = tuple(k["AttributeName"] for k in table["KeySchema"])
-        indexes = {
-            g["IndexName"]: IndexSpec.from_description(g, keys)
-            for g in table.get("GlobalSecondaryIndexes") or []
-        }
-        return cls(table["TableName"], keys, indexes)
+        described = [
+            *(table.get("GlobalSecondaryIndexes") or []),
+            *(table.get("LocalSecondaryIndexes") or []),
+        ]
+        indexes = {g["IndexName"]: IndexSpec.from_description(g, keys) for g in described}
+        local = frozenset(i["IndexName"] for i in table.get("LocalSecondaryIndexes") or [])
+        return cls(table["TableName"], keys, indexes, local)
 
     def key_of(self, item: Mapping[str, Any]) -> tuple[str, ...]:
         """The item's primary key as a hashable tuple (wire values, so types count)."""
@@ -118,7 +127,7 @@ def price(
 class _Pricer:
     def __init__(self, tables: Mapping[str, TableInfo], before: Images, after: Images) -> None:
         self.tables, self.before, self.after = tables, before, after
-        self.rcu = self.wcu = self.assumed = 0.0
+        self.rcu = self.wcu = 0.0
         self.indexes: dict[str, list[float]] = {}
         self.steps: list[str] = []
         self.notes: list[str] = []
@@ -129,7 +138,6 @@ class _Pricer:
             wcu=self.wcu,
             index_rcu=sum(r for r, _ in self.indexes.values()),
             index_wcu=sum(w for _, w in self.indexes.values()),
-            index_wcu_assumed=self.assumed,
             by_index=tuple((name, r, w) for name, (r, w) in self.indexes.items()),
             steps=tuple(self.steps),
             notes=tuple(dict.fromkeys(self.notes)),
@@ -225,15 +233,12 @@ class _Pricer:
         )
         self.wcu += units
         for spec in self.tables[table].indexes.values():
-            for write in capacity.index_writes(spec, old, new, transactional=tx):
+            for write in capacity.index_writes(spec, old, new):
                 self.steps.append(
                     f"  index {spec.name}: {write.kind} of a {write.size} B entry = "
-                    f"{write.units:g} WCU"
+                    f"{write.units:g} WCU" + (" (not doubled in a transaction)" if tx else "")
                 )
                 self._index(spec.name, wcu=write.units)
-                if tx:
-                    self.assumed += write.units / 2
-                    self.notes.append(SILENT["transaction_index"])
         if old is None and new is None:
             self.steps.append("  (nothing was there: the minimum)")
 
@@ -260,6 +265,7 @@ class _Pricer:
             key = body.get("Key") or self.tables[table].key_item(body.get("Item", {}))
             old = self.old(table, key)
             if kind == "ConditionCheck" or cancelled:
+                # Charged on the stored item (measured), as a write.
                 size = max(capacity.item_size(old), capacity.item_size(body.get("Item")))
                 units = capacity.write_units_for_size(size, transactional=True)
                 self.steps.append(f"{kind} ({size} B, not written) x 2 = {units:g} WCU")
@@ -271,6 +277,56 @@ class _Pricer:
         totals = self.indexes.setdefault(name, [0.0, 0.0])
         totals[0] += rcu
         totals[1] += wcu
+
+
+Change = tuple[str, "Mapping[str, Any] | None", "Mapping[str, Any] | None"]
+
+
+def price_changes(
+    tables: Mapping[str, TableInfo],
+    changes: list[Change],
+    *,
+    transactional: bool = False,
+) -> Cost:
+    """Writes given as (table, old image, new image): a PartiQL INSERT, UPDATE or DELETE
+    costs what the equivalent PutItem/UpdateItem/DeleteItem costs (measured); inside
+    ExecuteTransaction the table arm doubles as in TransactWriteItems."""
+    pricer = _Pricer(tables, {}, {})
+    for table, old, new in changes:
+        pricer._change(table, old, new, tx=transactional)
+    return pricer.cost()
+
+
+def price_reads(
+    tables: Mapping[str, TableInfo],
+    table: str,
+    items: list[Mapping[str, Any] | None],
+    *,
+    keyed: bool,
+    consistent: bool = False,
+    transactional: bool = False,
+) -> Cost:
+    """A PartiQL SELECT: keyed, one GetItem per item (None: missing, the minimum);
+    otherwise a Query or Scan over the items it evaluated (a filter does not lower it)."""
+    pricer = _Pricer(tables, {}, {})
+    params = {"TableName": table, "ConsistentRead": consistent}
+    if keyed:
+        for item in items:
+            pricer.get(table, item, params, tx=transactional)
+    else:
+        pricer.page(params, [i for i in items if i is not None])
+    return pricer.cost()
+
+
+def price_replay(sizes: list[int]) -> Cost:
+    """An idempotent replay of a TransactWriteItems: no write, a transactional read of
+    each item at the larger of its images (measured: a 9 KB item replays at 6 RCU)."""
+    units = [capacity.read_units_for_size(size, transactional=True) for size in sizes]
+    steps = tuple(
+        f"replay: read {size} B x 2 (transactional) = {u:g} RCU"
+        for size, u in zip(sizes, units, strict=True)
+    )
+    return Cost(rcu=sum(units), steps=steps, notes=(SILENT["replay_indexes"],))
 
 
 def _request_key(info: TableInfo, request: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,7 +35,8 @@ from cruddur_lab.model import (
     create_table_spec,
     group_pk,
 )
-from cruddur_lab.modeling.design_base import Design, Measurement, measure
+from cruddur_lab.modeling.costs import Measured
+from cruddur_lab.modeling.design_base import Design, measure
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
@@ -326,7 +327,7 @@ def race_first_messages(design: Design, a: User, b: User) -> list[str]:
 
 def compare(
     designs: list[Design], sender: User, receiver: User, newcomer: User, group: str
-) -> list[Measurement]:
+) -> list[Measured]:
     """Per design: send a message to ``group`` (C + inbox), read the inbox (B), start a
     conversation with ``newcomer`` (D), and ask again when they already share one (D)."""
     found = []

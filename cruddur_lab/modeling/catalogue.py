@@ -3,7 +3,8 @@
 Generated, never typed: every script and pattern A–E is run once (on a scratch copy of the
 table, ``cruddur_lab.modeling.runs.measure_patterns``) and each entry is read off the
 requests it really sent -- operation, ``IndexName``, key condition, filter, order, page size,
-consistency, the values used -- priced by AWS's rules. Rename the index in
+consistency, the values used -- with the capacity the engine reported (on the embedded
+engine AWS's rules, held to figures measured on DynamoDB). Rename the index in
 ``cruddur_lab.model`` and the catalogue (and the README block made from it) follows.
 
 >>> entries = build_catalogue(lab)
@@ -21,7 +22,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cruddur_lab.modeling.costs import BOOTCAMP_CAPACITY, ON_DEMAND_PRICES, PatternCost
+from cruddur_lab.modeling.costs import BOOTCAMP_CAPACITY, ON_DEMAND_PRICES, Measured
 from cruddur_lab.modeling.describe import describe_request, examples, template
 from cruddur_lab.modeling.runs import measure_patterns
 
@@ -52,7 +53,7 @@ def build_catalogue(lab: Lab) -> list[dict[str, Any]]:
     return [entry(cost, lab.settings.table_name) for cost in measure_patterns(lab).values()]
 
 
-def entry(cost: PatternCost, table_name: str) -> dict[str, Any]:
+def entry(cost: Measured, table_name: str) -> dict[str, Any]:
     requests = [{**describe_request(call), "table": table_name} for call in cost.requests]
     indexes = [r["index"] for r in requests if r["index"]]
     keyed = [r for r in requests if r["key_condition"]]
@@ -74,7 +75,6 @@ def entry(cost: PatternCost, table_name: str) -> dict[str, Any]:
         "wcu": summary["wcu"],
         "index_rcu": summary["index_rcu"],
         "index_wcu": summary["index_wcu"],
-        "index_wcu_if_not_doubled": summary["index_wcu_if_not_doubled"],
         "per_second_at_5_5": summary["per_second_at_5_5"],
         "limited_by": _limit_name(rate),
         "usd_per_million": summary["usd_per_million"],
@@ -132,8 +132,6 @@ def _row(entry: dict[str, Any]) -> dict[str, str]:
         if part
     )
     index_wcu = f"{entry['index_wcu']:g}"
-    if entry["index_wcu_if_not_doubled"] != entry["index_wcu"]:
-        index_wcu += f" ({entry['index_wcu_if_not_doubled']:g})"
     return {
         "pattern": entry["pattern"] + ("" if entry["per"] == "call" else f" (per {entry['per']})"),
         "requests": requests,
@@ -151,9 +149,9 @@ def _row(entry: dict[str, Any]) -> dict[str, str]:
 
 #: What the figures mean; printed under every form of the catalogue.
 LEGEND = (
-    "Estimated on AWS from the items' sizes (the engine's own figures are not used). Index "
-    "WCU in brackets: the figure if AWS does not double index writes caused by a "
-    "transaction (its guide is silent; the larger is shown first). per s at 5/5: calls a "
+    "Units: the ConsumedCapacity the engine reported (the embedded engine computes what "
+    "AWS bills, by AWS's rules held to figures measured on DynamoDB; a transaction doubles "
+    "the table's units, not the index's). per s at 5/5: calls a "
     "second the bootcamp's provisioned 5 RCU / 5 WCU (table and index each) sustain. "
     f"$ per M: on-demand, a million calls, {ON_DEMAND_PRICES.region} prices of "
     f"{ON_DEMAND_PRICES.as_of}."

@@ -1,10 +1,12 @@
 """What each access pattern costs on AWS: per call, in throughput at 5/5, and in money.
 
-Every figure comes from requests the package really sent, recorded and priced by
-``cruddur_lab.engine.trace`` (AWS's rules in ``cruddur_lab.capacity``); nothing here is a
-constant per pattern.
+Every figure is the capacity the engine reported for requests the package really sent,
+recorded by ``cruddur_lab.engine.trace``: on the embedded engine AWS's rules (computed by
+the engine, held to figures measured on DynamoDB), on ``aws`` AWS's bill. Nothing here is
+a constant per pattern. One type, ``Measured``, holds what any one call sent: a script, a
+pattern, or an alternative design's action.
 
->>> measured = measure(lab, get_conversation, lab)     # run it, keep its priced requests
+>>> measured = measure(lab, get_conversation, lab)     # run it, keep its requests
 >>> measured.cost                                      # Cost(rcu=1.0, ...)
 >>> costs = measure_patterns(lab)      # cruddur_lab.modeling.runs: every script and A-E
 >>> costs["E"].sustained()             # messages/s the bootcamp's 5/5 allowed
@@ -137,36 +139,27 @@ def price_per_million(cost: Cost, prices: RequestUnitPrices = ON_DEMAND_PRICES) 
 
 @dataclass
 class Measured:
-    """What a call returned, with the requests it sent (each priced)."""
+    """What one call sent -- a script, a pattern, a design's action -- and what its
+    requests cost, as the engine reported."""
 
-    result: Any
-    requests: list[Call]
-
-    @property
-    def cost(self) -> Cost:
-        return cost_of(self.requests)
-
-
-def measure(lab: Lab, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Measured:
-    """Run ``fn(*args, **kwargs)`` while recording ``lab``'s requests."""
-    with recording(lab) as calls:
-        result = fn(*args, **kwargs)
-    return Measured(result, list(calls))
-
-
-@dataclass
-class PatternCost:
-    """One script or pattern: the requests one call sent, and what they cost."""
-
-    pattern: str
     title: str
     requests: list[Call] = field(default_factory=list)
+    #: The catalogue's key (``"A"``, ``"seed"``) or the alternative design's name.
+    pattern: str = ""
+    design: str = ""
     #: What one "call" is (a request to the service, or one message for Pattern E).
     per: str = "call"
+    result: Any = None
 
     @property
     def cost(self) -> Cost:
         return cost_of(self.requests)
+
+    def operations(self) -> str:
+        """``Query(inbox-index), PutItem, TransactWriteItems`` in the order sent."""
+        calls = data_plane(self.requests)
+        names = [f"{c.operation}({c.index})" if c.index else c.operation for c in calls]
+        return ", ".join(names) or "(none)"
 
     def sustained(self, capacity: Throughput = BOOTCAMP_CAPACITY) -> dict[str, float | None]:
         return sustained_rate(self.cost, capacity)
@@ -185,25 +178,32 @@ class PatternCost:
             "wcu": cost.wcu,
             "index_rcu": cost.index_rcu,
             "index_wcu": cost.index_wcu,
-            "index_wcu_if_not_doubled": cost.index_wcu - cost.index_wcu_assumed,
             "per_second_at_5_5": round(rate, 3) if rate is not None else None,
             "usd_per_million": round(self.on_demand_per_million(), 4),
         }
 
 
-def to_frame(costs: Sequence[PatternCost]) -> Any:
+def measure(lab: Lab, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Measured:
+    """Run ``fn(*args, **kwargs)`` while recording ``lab``'s requests."""
+    with recording(lab) as calls:
+        result = fn(*args, **kwargs)
+    title = getattr(fn, "__name__", str(fn))
+    return Measured(title, list(calls), result=result)
+
+
+def to_frame(costs: Sequence[Measured]) -> Any:
     """A pandas DataFrame of the patterns' summaries (one row each)."""
     import pandas as pd
 
     return pd.DataFrame([c.summary() for c in costs]).set_index("pattern")
 
 
-def format_pattern(cost: PatternCost, *, steps: bool = True, width: int = 100) -> str:
-    """One pattern's requests, each with what it touches, the arithmetic (``steps``), the
-    estimate and the engine's own figure; then the total. Lines stay within ``width``."""
+def format_pattern(cost: Measured, *, width: int = 100) -> str:
+    """One pattern's requests, each with what it touches and the capacity the engine
+    reported; then the total. Lines stay within ``width``."""
     import textwrap
 
-    from cruddur_lab.engine.trace import format_estimate, format_reported
+    from cruddur_lab.engine.trace import format_reported
     from cruddur_lab.modeling.describe import describe_request
 
     per = "" if cost.per == "call" else f" (per {cost.per})"
@@ -239,10 +239,6 @@ def format_pattern(cost: PatternCost, *, steps: bool = True, width: int = 100) -
             add(
                 f"filter: {described['filter']} (evaluated items are charged all the same)", "     "
             )
-        if steps and call.cost is not None:
-            for step in call.cost.steps:
-                add(step.strip(), "     " + ("  " if step.startswith("  ") else ""))
-        add(format_estimate(call), "     ")
         add(format_reported(call), "     ")
     lines.append(f"  total: {cost.cost}")
     return "\n".join(lines)

@@ -11,12 +11,10 @@ the requests cost by AWS's rules, not a constant typed in. The designs themselve
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cruddur_lab.capacity import Cost, total_cost
 from cruddur_lab.engine.pricing import DATA_PLANE
-from cruddur_lab.engine.trace import Call, recording
+from cruddur_lab.engine.trace import recording
 from cruddur_lab.model import (
     GSI_PARTITION_KEY,
     User,
@@ -25,31 +23,10 @@ from cruddur_lab.model import (
     group_rows,
     message_item,
 )
+from cruddur_lab.modeling.costs import Measured
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
-
-
-@dataclass
-class Measurement:
-    """The requests one action sent and what they cost by AWS's rules."""
-
-    design: str
-    action: str
-    calls: list[Call] = field(default_factory=list)
-
-    @property
-    def cost(self) -> Cost:
-        return total_cost(call.cost or Cost() for call in self.calls)
-
-    @property
-    def requests(self) -> int:
-        return len(self.calls)
-
-    def operations(self) -> str:
-        """``Query(inbox-index), PutItem, TransactWriteItems`` in the order sent."""
-        names = [f"{c.operation}({c.index})" if c.index else c.operation for c in self.calls]
-        return ", ".join(names) or "(none)"
 
 
 # --- the designs -----------------------------------------------------------------------------
@@ -231,13 +208,13 @@ class Design:
         return group
 
 
-def comparison_rows(measurements: list[Measurement]) -> list[dict[str, Any]]:
+def comparison_rows(measurements: list[Measured]) -> list[dict[str, Any]]:
     """One row per measurement, the figures a learner compares (units by AWS's rules)."""
     return [
         {
             "design": m.design,
-            "action": m.action,
-            "requests": m.requests,
+            "action": m.title,
+            "requests": len(m.requests),
             "RCU": _units(m.cost.rcu + m.cost.index_rcu),
             "WCU table": _units(m.cost.wcu),
             "WCU index": _units(m.cost.index_wcu),
@@ -247,7 +224,7 @@ def comparison_rows(measurements: list[Measurement]) -> list[dict[str, Any]]:
     ]
 
 
-def messages_per_second(measurement: Measurement, provisioned: float = 5) -> float:
+def messages_per_second(measurement: Measured, provisioned: float = 5) -> float:
     """Sustained messages a second that ``provisioned`` WCU on the table *and* on the index
     allow, when each message costs what ``measurement`` measured (the scarcer one binds)."""
     cost = measurement.cost
@@ -259,11 +236,13 @@ def _units(value: float) -> str:
     return f"{value:g}"
 
 
-def measure(design: Design, action: str, run: Callable[[], Any]) -> Measurement:
-    """Run ``run`` with every DynamoDB request of ``design``'s table recorded and priced."""
+def measure(design: Design, action: str, run: Callable[[], Any]) -> Measured:
+    """Run ``run`` with every DynamoDB request of ``design``'s table recorded, each with
+    the capacity the engine reported."""
     with recording(design.lab) as calls:
         run()
     # Only this design's Lab is recorded, so every call is on its table (a transaction names
     # its tables per action, not at the top). The stream reader's DescribeTable is control
     # plane: no capacity units.
-    return Measurement(design.name, action, [c for c in calls if c.operation in DATA_PLANE])
+    sent = [c for c in calls if c.operation in DATA_PLANE]
+    return Measured(action, sent, design=design.name)

@@ -1,11 +1,11 @@
-"""Run every script and pattern once, recorded and priced, on a scratch copy of the table.
+"""Run every script and pattern once, recorded with their reported cost, on a scratch table.
 
 The figures of the catalogue, the cost notebook and ``cruddur_lab.modeling.costs`` come from
 here: each pattern is called as the app calls it, its requests recorded by
 ``cruddur_lab.engine.trace``, and shown under the learner's table name. The learner's table
 is only read (copied); the writes go to a scratch table (``cruddur_lab.modeling.scratch``).
 
->>> costs = measure_patterns(lab)         # {"seed": PatternCost, "scan": ..., "A": ..., "E": ...}
+>>> costs = measure_patterns(lab)         # {"seed": Measured, "scan": ..., "A": ..., "E": ...}
 >>> per_message(costs).sustained()        # C + E: messages a second at the bootcamp's 5/5
 >>> measure_trade_offs(lab)["E-bootcamp"] # the bootcamp's delete-then-put handler, priced
 """
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cruddur_lab import model
 from cruddur_lab.engine.trace import recording
-from cruddur_lab.modeling.costs import PatternCost, data_plane
+from cruddur_lab.modeling.costs import Measured, data_plane
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 MEASURED_MESSAGE = "Pricing this message: how many units does it cost?"
 
 
-def measure_patterns(lab: Lab) -> dict[str, PatternCost]:
+def measure_patterns(lab: Lab) -> dict[str, Measured]:
     """Run the scripts and patterns A–E once each on a scratch copy of ``lab``'s table.
 
     The seed is measured on an empty scratch table (its first run); everything else on a
@@ -34,7 +34,7 @@ def measure_patterns(lab: Lab) -> dict[str, PatternCost]:
     """
     from cruddur_lab.modeling.scratch import scratch_table
 
-    results: dict[str, PatternCost] = {}
+    results: dict[str, Measured] = {}
     name = lab.settings.table_name
     with scratch_table(lab, copy=False) as empty:
         results["seed"] = _record(empty, *_ORDER[0], shown_as=name)
@@ -45,9 +45,7 @@ def measure_patterns(lab: Lab) -> dict[str, PatternCost]:
     return {key: results[key] for key, *_ in _ORDER}
 
 
-def _record(
-    lab: Lab, pattern: str, title: str, run: Callable[..., Any], shown_as: str
-) -> PatternCost:
+def _record(lab: Lab, pattern: str, title: str, run: Callable[..., Any], shown_as: str) -> Measured:
     from cruddur_lab.modeling.scratch import renamed
 
     # What a pattern needs to be set up (D: someone to write to) is read before recording.
@@ -57,7 +55,7 @@ def _record(
     if result is not None:
         _last_result[lab.settings.table_name] = result
     requests = renamed(data_plane(calls), lab.settings.table_name, shown_as)
-    return PatternCost(pattern, title, requests)
+    return Measured(title, requests, pattern=pattern)
 
 
 #: What the previous runner returned, per table: Pattern E prices Pattern C's message.
@@ -173,17 +171,17 @@ def _stranger(lab: Lab) -> str:
     raise ValueError("every seed user already shares a conversation with the caller")
 
 
-def per_message(costs: dict[str, PatternCost]) -> PatternCost:
+def per_message(costs: dict[str, Measured]) -> Measured:
     """One chat message end to end: Pattern C's write plus Pattern E's moves."""
-    return PatternCost(
-        "C+E",
+    return Measured(
         "one message: C writes it, E moves both inbox rows",
         [*costs["C"].requests, *costs["E"].requests],
+        pattern="C+E",
         per="message",
     )
 
 
-def measure_trade_offs(lab: Lab) -> dict[str, PatternCost]:
+def measure_trade_offs(lab: Lab) -> dict[str, Measured]:
     """What the design's choices are worth, each measured on a scratch copy:
 
     * ``E-bootcamp``: the bootcamp's handler for one message (a plain DeleteItem then
@@ -195,7 +193,7 @@ def measure_trade_offs(lab: Lab) -> dict[str, PatternCost]:
     from cruddur_lab.modeling.scratch import scratch_table
 
     name = lab.settings.table_name
-    results: dict[str, PatternCost] = {}
+    results: dict[str, Measured] = {}
     with scratch_table(lab) as scratch:
         _record(scratch, "C", "C", _pattern_c, shown_as=name)
         results["E-bootcamp"] = _record(

@@ -119,17 +119,13 @@ def format_item_collections(
     return "\n\n".join(blocks) if blocks else "(no items)"
 
 
-def format_capacity(reported: float | None, estimated: float, *, engine_is_aws: bool) -> str:
-    """Both figures, and why they may differ."""
-    if engine_is_aws:
-        # AWS leaves ConsumedCapacity out of some answers: say so rather than "None RCU".
-        figure = "none reported" if reported is None else f"{reported} RCU"
-        return f"consumed capacity: {figure} (estimate from item sizes: {estimated})"
-    shown = "none reported" if reported is None else f"{reported:g} RCU"
-    return (
-        f"consumed capacity reported by this engine: {shown} (local engines do not measure)\n"
-        f"estimated on AWS from the item sizes: {estimated:g} RCU"
-    )
+def format_capacity(reported: float | None, *, engine: str) -> str:
+    """The capacity a read consumed, and whose figure it is."""
+    from cruddur_lab.engine.trace import source_label
+
+    # AWS leaves ConsumedCapacity out of some answers: say so rather than "None RCU".
+    figure = "none reported" if reported is None else f"{reported:g} RCU"
+    return f"consumed capacity: {figure}, reported by {source_label(engine)}"
 
 
 def format_mapping(values: Mapping[str, Any]) -> str:
@@ -162,13 +158,11 @@ def format_gsi_view(
     )
 
 
-def format_read_summary(result: Any, *, engine_is_aws: bool) -> str:
-    """Count, ScannedCount and pages of a ``ReadResult``, then its capacity figures."""
+def format_read_summary(result: Any, *, engine: str) -> str:
+    """Count, ScannedCount and pages of a ``ReadResult``, then its capacity."""
     return (
         f"Count {result.count}, ScannedCount {result.scanned_count}, pages {result.pages}\n"
-        + format_capacity(
-            result.reported_capacity, result.estimated_capacity, engine_is_aws=engine_is_aws
-        )
+        + format_capacity(result.reported_capacity, engine=engine)
     )
 
 
@@ -345,15 +339,15 @@ def show_collections(
 
 
 def compare_reads(reads: Mapping[str, Any]) -> ItemTable:
-    """``ReadResult``s side by side: pages, items read, items returned, estimated RCU on AWS."""
-    columns = ("read", "pages", "ScannedCount", "Count", "estimated RCU on AWS")
+    """``ReadResult``s side by side: pages, items read, items returned, RCU consumed."""
+    columns = ("read", "pages", "ScannedCount", "Count", "RCU consumed")
     rows = [
         {
             "read": name,
             "pages": result.pages,
             "ScannedCount": result.scanned_count,
             "Count": result.count,
-            "estimated RCU on AWS": f"{result.estimated_capacity:g}",
+            "RCU consumed": f"{result.reported_capacity or 0:g}",
         }
         for name, result in reads.items()
     ]
@@ -400,8 +394,8 @@ def _pretty(value: Any, indent: int, lead: int) -> str:
 
 
 def format_request(call: Any) -> str:
-    """One recorded request: its operation, the estimated cost on AWS when the recorder priced
-    it, then the request as it was sent (typed values when the recorder kept the wire form)."""
+    """One recorded request: its operation, the capacity the engine reported for it, then
+    the request as it was sent (typed values when the recorder kept the wire form)."""
     added = getattr(call, "added", ())
     # What the package sent: the recorder may add ReturnConsumedCapacity to get a figure.
     request = {
@@ -410,7 +404,7 @@ def format_request(call: Any) -> str:
     head = call.operation
     cost = getattr(call, "cost", None)
     if cost is not None:
-        head += f"  (estimated on AWS: {cost})"
+        head += f"  (consumed, as the engine reported: {cost})"
     return head + "\n" + _pretty(_short_leaves(request), 0, 0)
 
 

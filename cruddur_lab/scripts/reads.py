@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cruddur_lab.capacity import read_units, reported_units
+from cruddur_lab.engine.trace import reported_units
 from cruddur_lab.errors import InvalidArgument, NotFound
 from cruddur_lab.model import (
     GROUP_ATTRIBUTES,
@@ -39,10 +39,8 @@ class ReadResult:
     count: int = 0
     scanned_count: int = 0
     pages: int = 0
-    #: What the engine reported (moto: a constant, not what AWS would charge).
+    #: The capacity the engine reported (embedded: AWS's rules; aws: AWS's bill).
     reported_capacity: float | None = None
-    #: What AWS would charge for the same read, from item sizes (eventually consistent).
-    estimated_capacity: float = 0.0
     last_evaluated_key: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -92,28 +90,22 @@ def read_pages(
     operation: str,
     kwargs: dict[str, Any],
     max_pages: int | None = None,
-    unfiltered: dict[str, Any] | None = None,
 ) -> ReadResult:
     """Run a Query or Scan (of the table, or of an index with ``IndexName``), up to
-    ``max_pages`` pages, with Count, ScannedCount and capacity.
+    ``max_pages`` pages, with Count, ScannedCount and the capacity the engine reported.
 
     A page may be empty and still carry ``LastEvaluatedKey`` (AWS keys a page that stops
     exactly at ``Limit``; a filter can keep nothing of a page): the walk goes on until a page
-    comes back without one. With a filter, AWS charges for the items it *evaluated*, which
-    the response does not carry: ``unfiltered`` is the same request without the filter, and
-    each page is read again with it (``Limit`` = the page's ``ScannedCount``) to price them.
+    comes back without one. The capacity is the engine's figure, summed over the pages: on
+    AWS, what AWS charged (a filtered page is charged for the items it *evaluated*); on the
+    embedded engine, the same by AWS's rules.
     """
-    measure = getattr(lab.measuring_table(), operation) if unfiltered is not None else None
-    start: dict[str, Any] | None = None
     result = ReadResult(items=[])
     reported: list[float] = []
-    page_items: list[list[dict[str, Any]]] = []
     kwargs = {**kwargs, "ReturnConsumedCapacity": "TOTAL"}
     with lab.translate_errors():
         for page in pages_of(lab, operation, **kwargs):
             result.pages += 1
-            page_items.append(_evaluated(measure, start, page, unfiltered))
-            start = page.get("LastEvaluatedKey")
             result.items.extend(page["Items"])
             result.count += page["Count"]
             result.scanned_count += page.get("ScannedCount", page["Count"])
@@ -124,28 +116,7 @@ def read_pages(
             if max_pages is not None and result.pages >= max_pages:
                 break
     result.reported_capacity = sum(reported) if reported else None
-    # AWS rounds each page up separately.
-    result.estimated_capacity = sum(read_units(items) for items in page_items)
     return result
-
-
-def _evaluated(
-    measure: Any,
-    start: dict[str, Any] | None,
-    page: dict[str, Any],
-    unfiltered: dict[str, Any] | None,
-) -> list[dict[str, Any]]:
-    """The items a page evaluated: its items, or, for a filtered page, the same page read
-    again without the filter through the Lab's measuring client (not a lesson request)."""
-    if measure is None or unfiltered is None:
-        return list(page["Items"])
-    scanned = page.get("ScannedCount", page["Count"])
-    if not scanned:
-        return []
-    again = {**unfiltered, "Limit": scanned}
-    if start is not None:
-        again["ExclusiveStartKey"] = start
-    return list(measure(**again)["Items"])
 
 
 def sort_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -165,7 +136,7 @@ def scan_where(lab: Lab, attribute: str, value: str) -> ReadResult:
     """A Scan that keeps only items whose ``attribute`` equals ``value`` (a filter).
 
     ``count`` is what the filter kept, ``scanned_count`` what the Scan read, and
-    ``estimated_capacity`` prices what it read: a filter is applied after the read, so it
+    ``reported_capacity`` what it consumed: a filter is applied after the read, so it
     lowers the data returned, not the capacity consumed. Items sorted by pk then sk.
     """
     require_table(lab)
@@ -178,7 +149,6 @@ def scan_where(lab: Lab, attribute: str, value: str) -> ReadResult:
             "ExpressionAttributeValues": {":value": value},
         },
         max_pages=None,
-        unfiltered={},
     )
     result.items = sort_items(result.items)
     return result
