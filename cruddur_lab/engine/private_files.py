@@ -83,9 +83,13 @@ def read_private(path: Path) -> bytes | None:
             f"state file {path} cannot be read ({error.strerror}): delete it or fix "
             "CRUDDUR_LAB_STATE"
         ) from None
-    with os.fdopen(descriptor, "rb") as file:
+    try:
         info = os.fstat(descriptor)
-        check_file(info, path)
+        check_file(info, path)  # before fdopen, which refuses a folder in words of its own
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb") as file:
         if info.st_size > MAX_RECORD_BYTES:
             raise ConfigError(
                 f"state file {path} holds {info.st_size} bytes, more than any record of `up` "
