@@ -17,6 +17,11 @@ Decisions where the issue was silent:
   most 4 KB of UTF-8, a hundredth of DynamoDB's 400 KB item limit, so the app's validation
   keeps every message item far below it; only a raw write can exceed it, and that path gives
   a clean one-line error too.
+* State that is not a record of ``up`` (garbage, empty, no pid, start time or endpoint),
+  bigger than 64 KiB, or naming an endpoint off this machine is refused (exit 2), not
+  ignored: only the learner can write their 0700 state folder, so such a file is a mistake or
+  a plant, and the line says to delete it. A record whose process is gone, or is another
+  user's, is still ignored silently: that is what a killed ``up`` leaves behind.
 * A Cognito user without ``preferred_username`` is not an error: ``update-cognito-user-ids``
   lists it under "without preferred_username", writes nothing for it and updates the others.
 """

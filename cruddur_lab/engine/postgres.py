@@ -14,7 +14,7 @@ Two things the wheel's server lacks out of the box, and why they are solved this
   because the extension is found per server, not created per database.
 * **TCP.** pgserver listens on a Unix socket only (its ``pg_ctl`` call passes ``-h ""``).
   The bootcamp's scripts derive the server URL from ``CONNECTION_URL`` with
-  ``sed 's/\\/cruddur//g'``, which needs ``postgresql://postgres:password@HOST:PORT/cruddur``.
+  ``sed 's/\\/cruddur//g'``, which needs ``postgresql://postgres:PASSWORD@HOST:PORT/cruddur``.
   When asked for a TCP port we start the server ourselves, listening on 127.0.0.1 only with
   password (SCRAM) auth for TCP, then let pgserver adopt the running server, so its clean-up
   (stop, delete the data folder) stays the one that runs.
