@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pg-password",
         default=None,
-        help="pin the Postgres password (default: a random one; any local user may use it)",
+        help="pin the Postgres password (default: random; a pinned one lets every local user in)",
     )
     p.add_argument("--name", default=None, help="name of this up, to run several (its --port)")
     p.add_argument("--seed", action="store_true", help="schema-load, seed and cognito seed first")
