@@ -17,6 +17,11 @@ Decisions where the issue was silent:
   most 4 KB of UTF-8, a hundredth of DynamoDB's 400 KB item limit, so the app's validation
   keeps every message item far below it; only a raw write can exceed it, and that path gives
   a clean one-line error too.
+* State that is not a record of ``up`` (garbage, empty, no pid, start time or endpoint),
+  bigger than 64 KiB, or naming an endpoint off this machine is refused (exit 2), not
+  ignored: only the learner can write their 0700 state folder, so such a file is a mistake or
+  a plant, and the line says to delete it. A record whose process is gone, or is another
+  user's, is still ignored silently: that is what a killed ``up`` leaves behind.
 * A Cognito user without ``preferred_username`` is not an error: ``update-cognito-user-ids``
   lists it under "without preferred_username", writes nothing for it and updates the others.
 """
@@ -28,8 +33,10 @@ import os
 import re
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 from lab_support import clean_environment, run_cli
 
@@ -569,6 +576,33 @@ CLI_CASES = [
         ["up", "--port", "70000"],
         "--port must be between 1 and 65535, got 70000",
         2,
+        attach=False,
+    ),
+    *(
+        CliCase(
+            f"up --name {name!r} cannot name a state file (issue 22)",
+            ["up", "--name", name],
+            f"--name {name!r} cannot name a state file: use 1 to 64 letters, digits, '-' or '_'",
+            2,
+            attach=False,
+        )
+        for name in ("../evil", "a/b", "lab.1", "", "x" * 65, "lab 1")
+    ),
+    CliCase(
+        "up --pg-password empty (issue 22)",
+        ["up", "--pg-password", ""],
+        "--pg-password is empty: drop it for a random password, or give one (the bootcamp's "
+        "is `password`)",
+        2,
+        attach=False,
+    ),
+    CliCase(
+        "up --pg-password while CONNECTION_URL names another Postgres (issue 22)",
+        ["up", "--pg-password", "password", "--port", str(closed_port())],
+        "--pg-password sets the password of `up`'s own Postgres, but CONNECTION_URL names "
+        "another one: drop --pg-password or unset CONNECTION_URL",
+        2,
+        env={"CONNECTION_URL": f"postgresql://postgres:hunter2@127.0.0.1:{_PG_DOWN_PORT}/cruddur"},
         attach=False,
     ),
 ]
@@ -1242,4 +1276,512 @@ def test_cli_acting_as_an_unknown_handle_is_one_line(lab, services, tmp_path):
     assert only_error_line(result.stderr) == (
         "cruddur-lab: error: no user with handle 'nobody': run `cruddur-lab seed` or check the name"
     )
+    assert snapshot(lab) == before
+
+
+# --- a shared machine: state that is not this user's alone (issue 22) ------------------------
+#
+# Each case plants a state folder or file under the test's own folder, then runs a command
+# that would attach to it. The planted record itself is live and points at the session's
+# engine (which holds a table): were it attached to, the command would succeed. Every case
+# must instead end in the exact line and exit code, and leave every planted file as it was
+# (type, mode, owner, bytes). Cases marked "root" chown to the system's `nobody` user, the
+# other user of a CI machine; elsewhere they are skipped with the reason.
+
+NOT_ROOT = "needs root: plants state owned by the system's `nobody` user (the other user)"
+STATE_FIX = "`cruddur-lab up` writes its records itself, readable by you alone"
+NOT_OURS = (
+    "belongs to user 'nobody', not to you: nothing in it is used; remove it, or set TMPDIR "
+    "(or CRUDDUR_LAB_STATE) to a place of your own"
+)
+NOT_RECORD = "state file {place} is not a record of `cruddur-lab up` ({why}): delete it"
+NO_UP = "no `cruddur-lab up` is running: start one first (cruddur-lab up)"
+
+
+@dataclass
+class Planting:
+    """What a case plants with: a live record of the session's engine, the place, helpers."""
+
+    place: Path
+    record: dict[str, Any]
+    spare: Path
+    other_pid: int | None = None
+
+    def write(self, path: Path, text: str, mode: int = 0o600) -> Path:
+        path.write_text(text)
+        path.chmod(mode)
+        return path
+
+    def record_text(self, **changes: Any) -> str:
+        return json.dumps({**self.record, **changes})
+
+    def folder(self, mode: int = 0o700) -> Path:
+        self.place.mkdir()
+        self.place.chmod(mode)
+        return self.place
+
+
+def _nobody() -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid
+
+
+def _give_to_nobody(*paths: Path) -> None:
+    for path in paths:
+        os.chown(path, *_nobody(), follow_symlinks=False)
+
+
+# File cases: the place is the file CRUDDUR_LAB_STATE names.
+def _file_text(text: str, mode: int = 0o600) -> Any:
+    return lambda p: p.write(p.place, text, mode)
+
+
+def _file_record(mode: int = 0o600, **changes: Any) -> Any:
+    return lambda p: p.write(p.place, p.record_text(**changes), mode)
+
+
+def _file_symlink(p: Planting) -> None:
+    p.place.symlink_to(p.write(p.spare / "real.json", p.record_text()))
+
+
+def _file_dangling(p: Planting) -> None:
+    p.place.symlink_to(p.spare / "gone.json")
+
+
+def _file_fifo(p: Planting) -> None:
+    os.mkfifo(p.place, 0o600)  # a reader that waited on it would hang forever
+
+
+def _file_of_nobody(p: Planting) -> None:
+    _give_to_nobody(p.write(p.place, p.record_text()))
+
+
+def _file_other_users_process(p: Planting) -> None:
+    p.write(p.place, p.record_text(**_identity(p.other_pid)))
+
+
+def _identity(pid: int | None) -> dict[str, Any]:
+    assert pid is not None
+    return {"pid": pid, "started": psutil.Process(pid).create_time()}
+
+
+# Folder cases: the place is the state folder under TMPDIR; records are up-NAME.json in it.
+def _folder_record(
+    name: str = "up-8000.json",
+    mode: int = 0o600,
+    folder_mode: int = 0o700,
+    text: str | None = None,
+    **changes: Any,
+) -> Any:
+    def plant(p: Planting) -> None:
+        p.folder(folder_mode)
+        p.write(p.place / name, text if text is not None else p.record_text(**changes), mode)
+        p.place.chmod(folder_mode)  # mkdir's mode passes through the umask
+
+    return plant
+
+
+def _folder_symlink(p: Planting) -> None:
+    real = p.spare / "real-folder"
+    real.mkdir(mode=0o700)
+    p.write(real / "up-8000.json", p.record_text())
+    p.place.symlink_to(real)
+
+
+def _folder_is_a_file(p: Planting) -> None:
+    p.write(p.place, p.record_text())
+
+
+def _folder_of_nobody(p: Planting) -> None:
+    _folder_record()(p)
+    _give_to_nobody(p.place / "up-8000.json", p.place)
+
+
+def _record_of_nobody(p: Planting) -> None:
+    _folder_record()(p)
+    _give_to_nobody(p.place / "up-8000.json")
+
+
+def _record_symlink(p: Planting) -> None:
+    p.folder()
+    (p.place / "up-8000.json").symlink_to(p.write(p.spare / "real.json", p.record_text()))
+
+
+def _record_fifo(p: Planting) -> None:
+    p.folder()
+    os.mkfifo(p.place / "up-8000.json", 0o600)
+
+
+def _record_of_other_users_process(p: Planting) -> None:
+    _folder_record(**_identity(p.other_pid))(p)
+
+
+@dataclass(frozen=True)
+class StateCase:
+    id: str
+    plant: Any
+    #: The error line after "cruddur-lab: error: "; {place} is the planted folder or file.
+    line: str
+    argv: tuple[str, ...] = ("list-tables",)
+    #: The state folder under TMPDIR, else the file CRUDDUR_LAB_STATE names.
+    in_folder: bool = False
+    root: bool = False
+    #: A process of the other user is running (its pid goes into the record).
+    other_process: bool = False
+
+
+_HUGE = 200_000
+_FOREIGN_ENDPOINTS = (
+    "http://10.0.0.5:8000",
+    "http://169.254.169.254:80",
+    "https://dynamodb.us-east-1.amazonaws.com",
+    "http://localhost.example.com:8000",
+    "http://127.0.0.1.nip.io:8000",
+    "file:///etc/passwd",
+    "http://[::ffff:10.0.0.5]:8000",
+)
+_UP = ("up", "--port", "{port}", "--pg-port", "{port}")
+_RECORD_IN_FOLDER = "{place}/up-8000.json"
+
+
+def _refused_file(why: str, where: str = "{place}") -> str:
+    return NOT_RECORD.replace("{place}", where).replace("{why}", why)
+
+
+STATE_CASES = [
+    StateCase("state file of garbage", _file_text("not json"), _refused_file("not a JSON object")),
+    StateCase("empty state file", _file_text(""), _refused_file("not a JSON object")),
+    StateCase(
+        "state file holding a JSON list", _file_text("[1, 2]"), _refused_file("not a JSON object")
+    ),
+    StateCase(
+        "state file holding a JSON string", _file_text('"up"'), _refused_file("not a JSON object")
+    ),
+    StateCase(
+        "state file holding {}", _file_text("{}"), _refused_file("no pid, started, endpoint_url")
+    ),
+    StateCase(
+        "state record without an endpoint",
+        lambda p: p.write(p.place, json.dumps({"pid": os.getpid(), "started": 1.0})),
+        _refused_file("no endpoint_url"),
+    ),
+    StateCase(
+        "huge state file (200 kB), not read",
+        _file_text("{" + " " * (_HUGE - 2) + "}"),
+        f"state file {{place}} holds {_HUGE} bytes, more than any record of `up` (65536 at "
+        "most): delete it",
+    ),
+    StateCase(
+        "state record one byte over the cap",
+        lambda p: p.write(p.place, p.record_text(name="x" * 65536)[:65537]),
+        "state file {place} holds 65537 bytes, more than any record of `up` (65536 at most): "
+        "delete it",
+    ),
+    *(
+        StateCase(
+            f"state record naming a foreign endpoint {url}",
+            _file_record(endpoint_url=url),
+            f"state file {{place}} names the endpoint {url!r}, which is not on this machine "
+            "(`up` serves on 127.0.0.1 only): delete it",
+        )
+        for url in _FOREIGN_ENDPOINTS
+    ),
+    StateCase(
+        "state file is a symbolic link",
+        _file_symlink,
+        f"state file {{place}} is a symbolic link: delete it ({STATE_FIX})",
+    ),
+    StateCase(
+        "state file is a symbolic link: env prints nothing",
+        _file_symlink,
+        f"state file {{place}} is a symbolic link: delete it ({STATE_FIX})",
+        argv=("env",),
+    ),
+    StateCase(
+        "state file is a symbolic link: up refuses to start",
+        _file_symlink,
+        f"state file {{place}} is a symbolic link: delete it ({STATE_FIX})",
+        argv=_UP,
+    ),
+    StateCase(
+        "state file is a dangling symbolic link",
+        _file_dangling,
+        f"state file {{place}} is a symbolic link: delete it ({STATE_FIX})",
+    ),
+    StateCase(
+        "state file is a folder",
+        lambda p: p.folder(),
+        f"state file {{place}} is not a regular file: delete it ({STATE_FIX})",
+    ),
+    StateCase(
+        "state file is a FIFO (never waited on)",
+        _file_fifo,
+        f"state file {{place}} is not a regular file: delete it ({STATE_FIX})",
+    ),
+    StateCase(
+        "state file writable by everyone",
+        _file_record(0o666),
+        "state file {place} is writable by other users (mode 0666): run `chmod 600 {place}`",
+    ),
+    StateCase(
+        "state file writable by everyone: env prints nothing",
+        _file_record(0o666),
+        "state file {place} is writable by other users (mode 0666): run `chmod 600 {place}`",
+        argv=("env",),
+    ),
+    StateCase(
+        "state file writable by the group",
+        _file_record(0o620),
+        "state file {place} is writable by other users (mode 0620): run `chmod 600 {place}`",
+    ),
+    StateCase(
+        "garbage in up's own state file: up refuses to start",
+        _file_text("garbage"),
+        _refused_file("not a JSON object"),
+        argv=_UP,
+    ),
+    StateCase(
+        "state file of another user", _file_of_nobody, f"state file {{place}} {NOT_OURS}", root=True
+    ),
+    StateCase(
+        "state file of another user: env prints nothing",
+        _file_of_nobody,
+        f"state file {{place}} {NOT_OURS}",
+        argv=("env",),
+        root=True,
+    ),
+    StateCase(
+        "state file of another user: up refuses to start",
+        _file_of_nobody,
+        f"state file {{place}} {NOT_OURS}",
+        argv=_UP,
+        root=True,
+    ),
+    StateCase(
+        "record naming another user's process: env finds no up",
+        _file_other_users_process,
+        NO_UP,
+        argv=("env",),
+        root=True,
+        other_process=True,
+    ),
+    # The state folder, $TMPDIR/cruddur-lab-UID/.
+    StateCase(
+        "state folder is a symbolic link",
+        _folder_symlink,
+        f"state folder {{place}} is a symbolic link: remove the link ({STATE_FIX}, in a "
+        "folder of mode 0700)",
+        in_folder=True,
+    ),
+    StateCase(
+        "state folder is a symbolic link: up refuses to start",
+        _folder_symlink,
+        f"state folder {{place}} is a symbolic link: remove the link ({STATE_FIX}, in a "
+        "folder of mode 0700)",
+        argv=_UP,
+        in_folder=True,
+    ),
+    StateCase(
+        "state folder is a file",
+        _folder_is_a_file,
+        f"state folder {{place}} is not a folder: remove it ({STATE_FIX})",
+        in_folder=True,
+    ),
+    *(
+        StateCase(
+            f"state folder of mode {mode:04o}",
+            _folder_record(folder_mode=mode),
+            f"state folder {{place}} is writable by other users (mode {mode:04o}): run "
+            "`chmod 700 {place}`",
+            in_folder=True,
+        )
+        for mode in (0o777, 0o770, 0o1777)
+    ),
+    StateCase(
+        "state folder writable by everyone: up refuses to start",
+        _folder_record(folder_mode=0o777),
+        "state folder {place} is writable by other users (mode 0777): run `chmod 700 {place}`",
+        argv=_UP,
+        in_folder=True,
+    ),
+    StateCase(
+        "state folder of another user",
+        _folder_of_nobody,
+        f"state folder {{place}} {NOT_OURS}",
+        in_folder=True,
+        root=True,
+    ),
+    StateCase(
+        "state folder of another user: env prints nothing",
+        _folder_of_nobody,
+        f"state folder {{place}} {NOT_OURS}",
+        argv=("env",),
+        in_folder=True,
+        root=True,
+    ),
+    StateCase(
+        "state folder of another user: up refuses to start",
+        _folder_of_nobody,
+        f"state folder {{place}} {NOT_OURS}",
+        argv=_UP,
+        in_folder=True,
+        root=True,
+    ),
+    StateCase(
+        "record of another user in the state folder",
+        _record_of_nobody,
+        f"state file {_RECORD_IN_FOLDER} {NOT_OURS}",
+        in_folder=True,
+        root=True,
+    ),
+    StateCase(
+        "record of another user in the state folder: env prints nothing",
+        _record_of_nobody,
+        f"state file {_RECORD_IN_FOLDER} {NOT_OURS}",
+        argv=("env",),
+        in_folder=True,
+        root=True,
+    ),
+    StateCase(
+        "record in the state folder is a symbolic link",
+        _record_symlink,
+        f"state file {_RECORD_IN_FOLDER} is a symbolic link: delete it ({STATE_FIX})",
+        in_folder=True,
+    ),
+    StateCase(
+        "record in the state folder is a FIFO",
+        _record_fifo,
+        f"state file {_RECORD_IN_FOLDER} is not a regular file: delete it ({STATE_FIX})",
+        in_folder=True,
+    ),
+    StateCase(
+        "record in the state folder writable by everyone",
+        _folder_record(mode=0o666),
+        f"state file {_RECORD_IN_FOLDER} is writable by other users (mode 0666): run "
+        f"`chmod 600 {_RECORD_IN_FOLDER}`",
+        in_folder=True,
+    ),
+    StateCase(
+        "garbage record in the state folder",
+        _folder_record(text="garbage"),
+        _refused_file("not a JSON object", _RECORD_IN_FOLDER),
+        in_folder=True,
+    ),
+    StateCase(
+        "huge record in the state folder",
+        _folder_record(text=" " * _HUGE),
+        f"state file {_RECORD_IN_FOLDER} holds {_HUGE} bytes, more than any record of "
+        "`up` (65536 at most): delete it",
+        in_folder=True,
+    ),
+    StateCase(
+        "record in the state folder naming a foreign endpoint",
+        _folder_record(endpoint_url="http://10.0.0.5:8000"),
+        f"state file {_RECORD_IN_FOLDER} names the endpoint 'http://10.0.0.5:8000', which "
+        "is not on this machine (`up` serves on 127.0.0.1 only): delete it",
+        in_folder=True,
+    ),
+    StateCase(
+        "record in the state folder naming another user's process: env finds no up",
+        _record_of_other_users_process,
+        NO_UP,
+        argv=("env",),
+        in_folder=True,
+        root=True,
+        other_process=True,
+    ),
+    StateCase(
+        "record naming another user's process: --up finds no such up",
+        _record_of_other_users_process,
+        "no running `up` is named or listens on '8000' (running: none): fix --up / "
+        "CRUDDUR_LAB_UP, or start it with `cruddur-lab up --name 8000`",
+        argv=("list-tables", "--up", "8000"),
+        in_folder=True,
+        root=True,
+        other_process=True,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def other_users_process():
+    """A process of the system's `nobody` user (root only): `runuser -u nobody -- sleep`."""
+    import subprocess
+    import time
+
+    if os.geteuid() != 0:
+        pytest.skip(NOT_ROOT)
+    runner = subprocess.Popen(["runuser", "-u", "nobody", "--", "sleep", "600"])
+    try:
+        # runuser may fork (a PAM session) or exec: the sleep is whichever runs as nobody.
+        for _ in range(100):
+            family = [psutil.Process(runner.pid), *psutil.Process(runner.pid).children()]
+            sleeping = [p for p in family if p.uids().real == _nobody()[0]]
+            if sleeping:
+                break
+            time.sleep(0.05)
+        assert sleeping, "runuser started no process of nobody"
+        yield sleeping[0].pid
+    finally:
+        for process in psutil.Process(runner.pid).children(recursive=True):
+            process.kill()
+        runner.kill()
+        runner.wait()
+
+
+def _planted(root: Path) -> list[tuple[Any, ...]]:
+    """Every path under ``root``: its type and mode, owner, and bytes or link target."""
+    found = []
+    for folder, folders, files in os.walk(root, followlinks=False):
+        for name in sorted([*folders, *files]):
+            path = Path(folder) / name
+            info = path.lstat()
+            if path.is_symlink():
+                content: Any = os.readlink(path)
+            elif path.is_file():
+                content = path.read_bytes()
+            else:
+                content = None
+            found.append((str(path), info.st_mode, info.st_uid, content))
+    return sorted(found)
+
+
+@pytest.mark.parametrize("case", STATE_CASES, ids=[case.id for case in STATE_CASES])
+def test_state_not_yours_alone_is_refused_in_one_line_and_never_used(
+    case, lab, services, tmp_path, request
+):
+    if case.root and os.geteuid() != 0:
+        pytest.skip(NOT_ROOT)
+    setup_table(lab)  # attached to, the session's engine would answer with this table
+    before = snapshot(lab)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    spare = tmp_path / "spare"
+    spare.mkdir()
+    record = {
+        "pid": os.getpid(),
+        "started": psutil.Process().create_time(),
+        "endpoint_url": services.endpoint_url,
+        "connection_url": services.connection_url,
+        "table_name": TABLE_NAME,
+    }
+    if case.in_folder:
+        place = tmpdir / f"cruddur-lab-{os.getuid()}"
+        env = clean_environment(TMPDIR=str(tmpdir))
+    else:
+        place = tmp_path / "up.json"
+        env = clean_environment(TMPDIR=str(tmpdir), CRUDDUR_LAB_STATE=str(place))
+    other = request.getfixturevalue("other_users_process") if case.other_process else None
+    case.plant(Planting(place, record, spare, other))
+    planted = _planted(tmp_path)
+    argv = [arg.replace("{port}", str(closed_port())) for arg in case.argv]
+
+    result = run_cli(argv, env)
+
+    assert (result.returncode, result.stdout) == (2, ""), result.stderr
+    expected = case.line.replace("{place}", str(place))
+    assert only_error_line(result.stderr) == "cruddur-lab: error: " + expected
+    assert _planted(tmp_path) == planted, "a planted file was changed, or something written"
     assert snapshot(lab) == before

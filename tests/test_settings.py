@@ -125,7 +125,9 @@ def test_state_of_a_dead_process_is_ignored(tmp_path):
     )
     path = tmp_path / "up.json"
     path.write_text(
-        json.dumps({"pid": int(finished.stdout), "started": 1.0, "endpoint_url": "http://x:1"})
+        json.dumps(
+            {"pid": int(finished.stdout), "started": 1.0, "endpoint_url": "http://127.0.0.1:1"}
+        )
     )
     assert read_state(path) is None
 
@@ -135,20 +137,65 @@ def test_state_whose_pid_now_belongs_to_another_program_is_ignored(tmp_path):
     start time differs, as after a killed `up` whose pid the system gave to another program."""
     path = tmp_path / "up.json"
     started = psutil.Process().create_time()
-    path.write_text(json.dumps({"pid": os.getpid(), "started": started - 60.0}))
+    endpoint = {"endpoint_url": "http://127.0.0.1:1"}
+    path.write_text(json.dumps({"pid": os.getpid(), "started": started - 60.0, **endpoint}))
     assert read_state(path) is None
-    path.write_text(json.dumps({"pid": os.getpid()}))  # no start time: not ours either
+    path.write_text(json.dumps({"pid": "x", "started": started, **endpoint}))
     assert read_state(path) is None
-    path.write_text(json.dumps({"pid": os.getpid(), "started": started}))
+    path.write_text(json.dumps({"pid": os.getpid(), "started": started, **endpoint}))
     assert read_state(path) is not None
 
 
-@pytest.mark.parametrize("content", ["", "not json", "{}", '{"pid": "x"}'])
-def test_missing_or_broken_state_is_ignored(tmp_path, content):
+def test_a_missing_state_file_is_no_up(tmp_path):
+    assert read_state(tmp_path / "up.json") is None
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ("", "not a JSON object"),
+        ("not json", "not a JSON object"),
+        ("[]", "not a JSON object"),
+        ("{}", "no pid, started, endpoint_url"),
+        ('{"pid": 1, "endpoint_url": "http://127.0.0.1:1"}', "no started"),
+    ],
+)
+def test_a_state_file_that_is_no_record_is_refused_in_one_line(tmp_path, content, why):
+    """Was "ignored" before issue 22: a record `up` did not write is said, with the fix."""
     path = tmp_path / "up.json"
-    if content:
-        path.write_text(content)
-    assert read_state(path) is None
+    path.write_text(content)
+    with pytest.raises(ConfigError) as refused:
+        read_state(path)
+    assert str(refused.value) == (
+        f"state file {path} is not a record of `cruddur-lab up` ({why}): delete it"
+    )
+
+
+def test_state_files_are_private_and_written_whole(tmp_path):
+    path = tmp_path / "new" / "up.json"
+    write_state(path, {"pid": os.getpid(), "endpoint_url": "http://127.0.0.1:1"})
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"  # created by write_state
+    write_state(path, {"pid": os.getpid(), "endpoint_url": "http://127.0.0.1:2"})
+    assert read_state(path)["endpoint_url"] == "http://127.0.0.1:2"
+    assert [p.name for p in path.parent.iterdir()] == ["up.json"]  # no temporary left
+
+
+def test_the_default_state_folder_is_created_0700_and_an_old_0755_one_tightened(
+    tmp_path, monkeypatch
+):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = tmp_path / f"cruddur-lab-{os.getuid()}"
+    path = state_path({}, "lab1")
+    write_state(path, {"pid": os.getpid(), "endpoint_url": "http://127.0.0.1:1"})
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    folder.chmod(0o755)  # as an `up` from before issue 22 left it
+    from cruddur_lab.engine.upstate import running
+
+    assert [up.name for up in running()] == ["lab1"]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
 
 
 def test_settings_with_returns_a_changed_copy():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -87,6 +88,16 @@ def up_with_seed(private_tmp):
         running.process.wait()
 
 
+def pg_password(connection_url: str, pg_port: int) -> str:
+    """The password in `up`'s CONNECTION_URL: a random one, URL- and shell-safe (issue 22)."""
+    shape = re.fullmatch(
+        rf"postgresql://postgres:([A-Za-z0-9_-]{{24}})@127\.0\.0\.1:{pg_port}/cruddur",
+        connection_url,
+    )
+    assert shape, connection_url
+    return shape.group(1)
+
+
 def exports(lines: list[str]) -> dict[str, str]:
     found = {}
     for line in lines:
@@ -110,10 +121,12 @@ def test_up_shares_its_services_and_removes_everything_on_ctrl_c(up_with_seed, p
         f"cruddur-lab up: embedded (private, fresh: moto + embedded PostgreSQL), named '{port}'"
     )
     exported = exports(lines)
+    password = pg_password(exported["CONNECTION_URL"], pg_port)
     assert exported == {
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-        # The bootcamp's URL shape: TCP, user postgres, password password, /cruddur only once.
-        "CONNECTION_URL": f"postgresql://postgres:password@127.0.0.1:{pg_port}/cruddur",
+        # The bootcamp's URL shape: TCP, user postgres, /cruddur only once; the password is
+        # a random one (issue 22), which the export carries.
+        "CONNECTION_URL": f"postgresql://postgres:{password}@127.0.0.1:{pg_port}/cruddur",
         "DDB_MESSAGE_TABLE": "cruddur-messages",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
@@ -267,9 +280,10 @@ def test_up_print_env_keeps_stdout_to_sourceable_export_lines(private_tmp):
     rest = []
     while (line := up.lines.get(timeout=UP_TIMEOUT)) is not None:
         rest.append(line)
+    password = pg_password(exports(printed)["CONNECTION_URL"], pg_port)
     assert printed + rest == [
         f"export AWS_ENDPOINT_URL=http://127.0.0.1:{port}",
-        f"export CONNECTION_URL=postgresql://postgres:password@127.0.0.1:{pg_port}/cruddur",
+        f"export CONNECTION_URL=postgresql://postgres:{password}@127.0.0.1:{pg_port}/cruddur",
         "export DDB_MESSAGE_TABLE=cruddur-messages",
         "export AWS_DEFAULT_REGION=us-east-1",
     ]

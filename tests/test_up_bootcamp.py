@@ -22,7 +22,7 @@ from pathlib import Path
 import boto3
 import pytest
 from lab_support import free_port
-from test_up import Up, clean_env, cli
+from test_up import Up, clean_env, cli, exports, pg_password
 
 from cruddur_lab import model
 
@@ -122,15 +122,16 @@ def typed(item: dict[str, str]) -> dict[str, dict[str, str]]:
     return {name: {"S": value} for name, value in item.items()}
 
 
-def bootcamp_environment(lines: list[str], folder: Path) -> dict[str, str]:
-    """Only the printed exports (sourced by bash), the bootcamp's region and dummy keys."""
-    (folder / "exports.sh").write_text(
-        "\n".join(line for line in lines if line.startswith("export"))
-    )
+def bootcamp_environment(up_env: dict[str, str], folder: Path) -> dict[str, str]:
+    """Only what `eval "$(cruddur-lab env)"` exports, the bootcamp's region and dummy keys."""
     sourced = subprocess.run(
-        ["bash", "-c", "set -e; source exports.sh; env -0"],
+        ["bash", "-c", 'set -e; eval "$(cruddur-lab env)"; env -0'],
         cwd=folder,
-        env={"PATH": "/usr/bin:/bin"},
+        # What finds the `up` (its state file), and `cruddur-lab` on the PATH; nothing else.
+        env={
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            **{k: up_env[k] for k in ("CRUDDUR_LAB_STATE", "TMPDIR")},
+        },
         capture_output=True,
         text=True,
         check=True,
@@ -153,10 +154,10 @@ def test_the_bootcamps_scripts_run_unchanged_against_up(private_tmp):
     up = Up(env, "--port", str(free_port()), "--pg-port", str(pg_port))
     try:
         lines = up.read_until("press Ctrl-C to stop")
-        client_env = bootcamp_environment(lines, private_tmp)
-        assert client_env["CONNECTION_URL"] == (
-            f"postgresql://postgres:password@127.0.0.1:{pg_port}/cruddur"
-        )
+        client_env = bootcamp_environment(env, private_tmp)
+        # The same exports `up` printed; the password is its random one (issue 22).
+        assert client_env["CONNECTION_URL"] == exports(lines)["CONNECTION_URL"]
+        pg_password(client_env["CONNECTION_URL"], pg_port)
         (private_tmp / "schema.sql").write_text(SCHEMA_SQL)
         (private_tmp / "replay.py").write_text(DDB_SCRIPT)
 

@@ -83,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="Postgres TCP port on 127.0.0.1 (5432, or a free one when 5432 is taken)",
     )
+    p.add_argument(
+        "--pg-password",
+        default=None,
+        help="pin the Postgres password (default: random; a pinned one lets every local user in)",
+    )
     p.add_argument("--name", default=None, help="name of this up, to run several (its --port)")
     p.add_argument("--seed", action="store_true", help="schema-load, seed and cognito seed first")
     p.add_argument("--print-env", action="store_true", help="stdout gets only the export lines")

@@ -6,11 +6,16 @@ loopback URL with one namespace for every region and key (like DynamoDB Local's
 its ``schema.sql``, and Pattern E applied to whatever any client writes. It records itself in
 a state file (``engine.upstate``) so our own commands attach to it with its options, prints
 ``export`` lines a shell can source, and removes everything when it stops.
+
+On a machine others share, its Postgres takes a random password (carried by the exports),
+unless ``--pg-password`` pins one; then every local user can log in, and ``up`` says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import shlex
 import signal
 import sys
@@ -24,6 +29,8 @@ from cruddur_lab.errors import ConfigError
 
 #: The bootcamp's Postgres port; taken (a local Postgres), `up` serves another and says so.
 DEFAULT_PG_PORT = 5432
+#: ``--name`` becomes part of a file name in the state folder: no '/', no '.', no spaces.
+_NAME_RULE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
@@ -31,7 +38,8 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
 
     if getattr(args, "engine", "embedded") not in ("embedded",):
         raise ConfigError("`up` runs the embedded engine only: drop --engine")
-    name = args.name or str(args.port)
+    name = _check_name(args.name) if args.name is not None else str(args.port)
+    pg_password = _check_pg_password(getattr(args, "pg_password", None))
     state_file = upstate.state_file_for(name)
     running = upstate.read_state(state_file)
     if running:
@@ -44,12 +52,23 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
     say = _to_stderr if args.print_env else out
     pg_port, pg_note = _pg_port(args.pg_port)
     stop = threading.Event()
-    with open_lab(args, attach=False, port=args.port, pg_port=pg_port) as lab:
+    with open_lab(
+        args, attach=False, port=args.port, pg_port=pg_port, pg_password=pg_password
+    ) as lab:
         if not lab.owns_services:
             raise ConfigError(
                 f"`up` starts its own services, but AWS_ENDPOINT_URL points at "
                 f"{lab.settings.endpoint_url}: unset AWS_ENDPOINT_URL first"
             )
+        if pg_password is not None and not lab.services.tcp_connection_url:
+            raise ConfigError(
+                "--pg-password sets the password of `up`'s own Postgres, but CONNECTION_URL "
+                "names another one: drop --pg-password or unset CONNECTION_URL"
+            )
+        # Whatever `up` writes from now on (its record, the stream processor's status) is
+        # this user's alone. Not earlier: as root, pgserver's own user must read the
+        # extension files written into its data folder.
+        os.umask(0o077)
         if args.seed:
             _seed_everything(lab, say)
         # The bootcamp's bin/db/drop needs no session on its database: close ours.
@@ -58,12 +77,12 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
         # export lines may signal at once, before the stream processor has started.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-        status_file = state_file.with_name(f"{state_file.stem}.streams.json")
+        status_file = state_file.with_name(state_file.stem + upstate.STATUS_SUFFIX)
         # Written inside the Lab: if writing fails, closing the Lab stops the services.
         upstate.write_state(state_file, _record(lab, name, status_file))
         lab.on_close(lambda: state_file.unlink(missing_ok=True))
         lab.on_close(lambda: status_file.unlink(missing_ok=True))
-        for line in banner(lab, name, pg_note):
+        for line in banner(lab, name, pg_note, pinned=pg_password is not None):
             say(line)
         for line in export_lines(_record(lab, name, status_file)):
             out(line)
@@ -72,6 +91,27 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
         stop.wait()
         say("stopping: services shut down, temporary data removed")
     return 0
+
+
+def _check_name(name: str) -> str:
+    from cruddur_lab.errors import InvalidArgument
+
+    if not _NAME_RULE.fullmatch(name):
+        raise InvalidArgument(
+            f"--name {name!r} cannot name a state file: use 1 to 64 letters, digits, '-' or '_'"
+        )
+    return name
+
+
+def _check_pg_password(password: str | None) -> str | None:
+    from cruddur_lab.errors import InvalidArgument
+
+    if password is not None and not password:
+        raise InvalidArgument(
+            "--pg-password is empty: drop it for a random password, or give one (the "
+            "bootcamp's is `password`)"
+        )
+    return password
 
 
 def _pg_port(asked: int | None) -> tuple[int, str | None]:
@@ -86,8 +126,6 @@ def _pg_port(asked: int | None) -> tuple[int, str | None]:
 
 
 def _record(lab: Any, name: str, status_file: Path) -> dict[str, Any]:
-    import os
-
     services = lab.services
     return {
         "name": name,
@@ -101,7 +139,7 @@ def _record(lab: Any, name: str, status_file: Path) -> dict[str, Any]:
     }
 
 
-def banner(lab: Any, name: str, pg_note: str | None) -> list[str]:
+def banner(lab: Any, name: str, pg_note: str | None, *, pinned: bool = False) -> list[str]:
     """Prose lines: none starts with ``export``, so ``grep '^export'`` finds only exports."""
     from cruddur_lab.engine.settings import redact_url
 
@@ -117,6 +155,11 @@ def banner(lab: Any, name: str, pg_note: str | None) -> list[str]:
         lines.append(f"PostgreSQL: {pg_note} it listens on {redact_url(postgres)}")
     else:
         lines.append(f"PostgreSQL: {redact_url(postgres)}")
+    if pinned:
+        lines.append(
+            "PostgreSQL password pinned by --pg-password: every local user can log in with it "
+            "(without --pg-password, `up` picks a random one)"
+        )
     lines.append(
         'For the bootcamp\'s scripts and app, run: eval "$(cruddur-lab env)" '
         "(our own commands find this up by themselves). The same, to paste:"
@@ -154,8 +197,6 @@ def print_env(args: argparse.Namespace, out: Callable[[str], None]) -> int:
 def _without_endpoint() -> dict[str, str]:
     """The environment minus endpoint settings: `env` after `eval "$(cruddur-lab env)"`
     must still find the `up`, not complain that AWS_ENDPOINT_URL conflicts with it."""
-    import os
-
     return {
         k: v
         for k, v in os.environ.items()

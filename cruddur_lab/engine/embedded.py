@@ -49,19 +49,22 @@ class EmbeddedServices:
         *,
         postgres: bool = True,
         pg_port: int | None = None,
+        pg_password: str | None = None,
         region: str = settings_module.DEFAULT_REGION,
     ) -> None:
         """``pg_port`` also serves Postgres on 127.0.0.1 (0: any free port) with password
-        auth, as the bootcamp's scripts expect; ``region`` is the one namespace every
-        request lands in, whatever region it was signed for (see ``motoserver``)."""
+        auth, as the bootcamp's scripts expect (``pg_password``, else a random one);
+        ``region`` is the one namespace every request lands in, whatever region it was
+        signed for (see ``motoserver``)."""
         self.port = port
         self.with_postgres = postgres
         self.pg_port = pg_port
+        self.pg_password = pg_password
         self.region = region
         self.endpoint_url: str | None = None
         #: The Unix-socket URL (trust auth): what our own code uses.
         self.connection_url: str | None = None
-        #: ``postgresql://postgres:password@127.0.0.1:PORT/cruddur`` when ``pg_port`` is set.
+        #: ``postgresql://postgres:PASSWORD@127.0.0.1:PORT/cruddur`` when ``pg_port`` is set.
         self.tcp_connection_url: str | None = None
         self._moto: Any = None
         self._postgres: Any = None
@@ -110,7 +113,9 @@ class EmbeddedServices:
 
         self._pgdata = tempfile.mkdtemp(prefix="cruddur-lab-pg-")
         try:
-            self._postgres = postgres.start_server(self._pgdata, tcp_port=self.pg_port)
+            self._postgres = postgres.start_server(
+                self._pgdata, tcp_port=self.pg_port, password=self.pg_password
+            )
         except CruddurLabError:
             raise  # already one line (a busy --pg-port)
         except Exception as error:  # initdb/pg_ctl failures arrive as pages of output

