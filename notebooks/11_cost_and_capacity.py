@@ -374,14 +374,15 @@ print("checks passed")
 #   hour would cost at a fraction of the on-demand price; that fraction is the utilization
 #   (consumed over provisioned, on average) above which provisioned is cheaper.
 # * **Storage** bills each item's bytes plus 100 bytes of overhead, in the table and again in
-#   the index for each entry it holds
-#   ([index storage](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.StorageConsiderations)).
+#   the index for each entry it holds: the guide gives every item 100 bytes of storage
+#   overhead for indexing
+#   ([item sizes](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html)).
 #   A month is 730 hours.
 #
-# The per-call figures are measured again on a freshly seeded scratch table, by AWS's rules
-# (this engine's own figures are not used). The result is an estimate, never an invoice: the
-# free tier, reserved capacity, burst and adaptive capacity, data transfer and backups are
-# left out (the plan lists them).
+# The per-call figures are measured again on a freshly seeded scratch table: the units the
+# engine reports for each pattern, as above (so your own table's items do not change the
+# plan). The result is an estimate, never an invoice: the free tier, reserved capacity,
+# burst and adaptive capacity, data transfer and backups are left out (the plan lists them).
 #
 # **Predict.** A class sends a few hundred messages a day; a 100,000-user app a couple of
 # million. Which mode is cheaper for each? And at a peak twice the average, what utilization

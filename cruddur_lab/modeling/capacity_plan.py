@@ -25,8 +25,9 @@ Rules, from AWS's pages:
   capacity is provisioned for the peak all month: what auto scaling would save off-peak is
   not counted;
 * storage bills the items' bytes plus 100 bytes of overhead per item, in the table and again
-  in each index for the entries it holds
-  (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.StorageConsiderations).
+  in each index for the entries it holds (the developer guide: every item carries 100 bytes
+  of storage overhead for indexing,
+  https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html).
 """
 
 from __future__ import annotations
