@@ -465,14 +465,12 @@ def cmd_streams(args: argparse.Namespace) -> None:
 def cmd_export(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from cruddur_lab.engine.settings import resolve
+    from cruddur_lab.engine.settings import resolve_given
     from cruddur_lab.errors import CruddurLabError, InvalidArgument
     from cruddur_lab.modeling.exports import export
 
     # No engine is needed: the table name and the sample data's clock come from the settings.
-    settings = resolve(
-        None, table_name=getattr(args, "table_name", None), now=getattr(args, "now", None)
-    )
+    settings = resolve_given(args)
     text = export(args.format, table_name=settings.table_name, now=settings.now)
     if args.output is None:
         sys.stdout.write(text)
@@ -507,7 +505,7 @@ def cmd_walkthrough(args: argparse.Namespace) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from cruddur_lab.engine.settings import resolve
+    from cruddur_lab.engine.settings import given_options, notebook_parameters, resolve_given
     from cruddur_lab.notebook import parallel, runner
     from cruddur_lab.notebook.files import discover
 
@@ -516,18 +514,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.yes:
         # The notebooks' own confirmation parameter: on aws, reset and reseeding need it.
         parameters["yes"] = True
-    # Engine options that notebooks take as parameters rather than from the environment.
-    for option, name in (("table_name", "table_name"), ("now", "now")):
-        if hasattr(args, option):
-            parameters.setdefault(name, getattr(args, option))
-    settings = resolve(
-        getattr(args, "engine", None),
-        **{
-            key: getattr(args, key)
-            for key in ("endpoint_url", "connection_url", "table_name", "region", "profile", "up")
-            if hasattr(args, key)
-        },
-    )
+    # The engine options that decide notebook parameters (the table, the clock) reach the
+    # kernels as parameters, from the resolved settings: --table-prefix as the table name.
+    settings = resolve_given(args)
+    for name, value in notebook_parameters(settings, given_options(args)).items():
+        parameters.setdefault(name, value)
     if settings.engine == "aws" and parameters.get("reset") and not parameters.get("yes"):
         from cruddur_lab.errors import ConfirmationRequired
 
@@ -606,17 +597,6 @@ def _positive(value: int, flag: str, minimum: int = 1) -> int:
     return value
 
 
-#: Every engine option, by its attribute, as the user typed it.
-ENGINE_OPTIONS = {
-    "engine": "--engine",
-    "endpoint_url": "--endpoint-url",
-    "connection_url": "--connection-url",
-    "table_name": "--table",
-    "region": "--region",
-    "profile": "--profile",
-    "now": "--now",
-    "up": "--up",
-}
 #: Commands that use only some engine options, and why the others do not apply. Every other
 #: command opens a Lab with all of them (``open_lab``) or passes them all on (``run``).
 PARTIAL_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -626,12 +606,12 @@ PARTIAL_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
         "`cruddur-lab run` to run them on another engine",
     ),
     "export": (
-        frozenset({"table_name", "now"}),
+        frozenset({"table_name", "table_prefix", "now"}),
         "an export is made from the model alone: only the table name and the sample data's "
         "clock apply",
     ),
     "up": (
-        frozenset({"engine", "connection_url", "table_name", "region", "now"}),
+        frozenset({"engine", "connection_url", "table_name", "table_prefix", "region", "now"}),
         "it starts its own embedded services: AWS profiles are for engine aws, and --up picks "
         "a running up (name this one with --name)",
     ),
@@ -644,11 +624,15 @@ PARTIAL_OPTIONS: dict[str, tuple[frozenset[str], str]] = {
 
 def refuse_unused_options(args: argparse.Namespace) -> None:
     """An engine option the command would ignore is refused, never silently dropped."""
+    from cruddur_lab.engine.settings import ENGINE_OPTIONS
     from cruddur_lab.errors import InvalidArgument
 
-    honoured, why = PARTIAL_OPTIONS.get(args.command, (frozenset(ENGINE_OPTIONS), ""))
+    everything = frozenset(option.attribute for option in ENGINE_OPTIONS)
+    honoured, why = PARTIAL_OPTIONS.get(args.command, (everything, ""))
     unused = [
-        flag for key, flag in ENGINE_OPTIONS.items() if hasattr(args, key) and key not in honoured
+        option.flag
+        for option in ENGINE_OPTIONS
+        if hasattr(args, option.attribute) and option.attribute not in honoured
     ]
     if unused:
         words = " ".join(filter(None, (args.command, getattr(args, "action", None))))
