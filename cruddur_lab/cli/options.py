@@ -47,3 +47,12 @@ def open_lab(args: argparse.Namespace, **extra: Any) -> Any:
 
 def out(text: str = "") -> None:
     print(text, flush=True)
+
+
+def positive(value: int, flag: str, minimum: int = 1) -> int:
+    """``value``, or the one line saying ``flag`` is below ``minimum``."""
+    from cruddur_lab.errors import InvalidArgument
+
+    if value < minimum:
+        raise InvalidArgument(f"{flag} must be at least {minimum}, got {value}")
+    return value

@@ -19,6 +19,7 @@ from typing import Any
 from cruddur_lab.engine.settings import Settings
 from cruddur_lab.errors import CruddurLabError
 from cruddur_lab.notebook import runner
+from cruddur_lab.scripts.schema import require_reset_confirmation
 
 
 def run(
@@ -34,6 +35,7 @@ def run(
 ) -> list[runner.NotebookRun]:
     """Run ``notebooks`` in ``jobs`` workers when the outputs stay a serial run's, else
     serially (``runner.run``), saying why; progress is printed in notebook order."""
+    require_reset_confirmation(settings, parameters or {})
     jobs = min(jobs, len(notebooks))
     reason = _why_serial(settings, keep_data) if jobs > 1 else None
     if jobs <= 1 or reason:
