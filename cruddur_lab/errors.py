@@ -89,6 +89,18 @@ class TableMismatch(CruddurLabError):
     code = "table_mismatch"
 
 
+class StreamMissing(CruddurLabError):
+    """The table exists without a stream (the bootcamp's schema-load makes it so)."""
+
+    code = "stream_missing"
+
+
+class StreamProcessingError(CruddurLabError):
+    """A stream batch kept failing; its shard's checkpoint stays before it."""
+
+    code = "stream_processing_failed"
+
+
 class NotFound(CruddurLabError):
     """A user, handle or group that does not exist."""
 

@@ -646,7 +646,7 @@ def test_closing_the_lab_waits_for_a_pass_still_inside_a_request(table_lab):
 
 
 def test_streams_status_without_a_stream_names_the_command_and_no_processor(lab):
-    from cruddur_lab.app.stream_status import stream_status
+    from cruddur_lab.app.stream_report import stream_status
 
     spec = model.create_table_spec()
     del spec["StreamSpecification"]
@@ -663,7 +663,7 @@ def test_streams_status_without_a_stream_names_the_command_and_no_processor(lab)
 
 
 def test_streams_status_counts_the_records_behind_no_checkpoint(table_lab):
-    from cruddur_lab.app.stream_status import stream_status
+    from cruddur_lab.app.stream_report import stream_status
 
     (conversation,) = start_conversations(table_lab, 1)
     send(table_lab, conversation, "waiting")

@@ -23,7 +23,7 @@ def cmd_streams(args: argparse.Namespace) -> None:
     batch_size = positive(args.batch_size, "--batch-size")
     with open_lab(args) as lab:
         if args.action == "status":
-            from cruddur_lab.app.stream_status import stream_status
+            from cruddur_lab.app.stream_report import stream_status
             from cruddur_lab.notebook.display import format_mapping
 
             out(format_mapping(stream_status(lab)))
