@@ -117,7 +117,7 @@ def test_catalogue_refuses_aws_before_sending_anything(seeded_lab):
 def test_the_notebooks_catalogue_is_an_html_table_with_a_plain_text_form_in_120_columns(
     seeded_lab,
 ):
-    from cruddur_lab.notebook.model_views import CatalogueTable
+    from cruddur_lab.notebook.view_drawings import CatalogueTable
 
     entries = build_catalogue(seeded_lab)
     shown = CatalogueTable(entries)

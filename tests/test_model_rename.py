@@ -12,8 +12,8 @@ import json
 from cruddur_lab import model
 from cruddur_lab.modeling import exports
 from cruddur_lab.modeling.catalogue import build_catalogue
-from cruddur_lab.modeling.views import read_index
-from cruddur_lab.notebook.model_views import IndexViewDisplay
+from cruddur_lab.modeling.view_reads import read_index
+from cruddur_lab.notebook.view_drawings import IndexViewDisplay
 from cruddur_lab.scripts.schema import describe, schema_load
 from cruddur_lab.scripts.seed import seed
 

@@ -6,8 +6,8 @@ from cruddur_lab import model
 from cruddur_lab.app import patterns
 from cruddur_lab.model import short_ids
 from cruddur_lab.modeling.figure import collections_figure
-from cruddur_lab.modeling.views import index_definition, item_collections, read_index
-from cruddur_lab.notebook.model_views import IndexViewDisplay, ItemCollectionsByKind
+from cruddur_lab.modeling.view_reads import index_definition, item_collections, read_index
+from cruddur_lab.notebook.view_drawings import IndexViewDisplay, ItemCollectionsByKind
 from cruddur_lab.scripts.reads import scan
 from cruddur_lab.scripts.schema import describe
 

@@ -13,8 +13,8 @@
   conversation, so Pattern D's "do we already share a group?" is one GetItem, and two
   first messages racing each other cannot make two groups (the pair's put is conditional).
 
-Each runs the same seed on a table of its own (``design_base.Design``) and is measured by
-``design_base.measure`` with the priced request recorder.
+Each runs the same seed on a table of its own (``design_comparison.Design``) and is measured by
+``design_comparison.measure`` with the priced request recorder.
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-general-nosql-design.html
 """
 
@@ -35,7 +35,7 @@ from cruddur_lab.model import (
     create_table_spec,
     group_pk,
 )
-from cruddur_lab.modeling.design_base import Design, Measurement, measure
+from cruddur_lab.modeling.design_comparison import Design, Measurement, measure
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab

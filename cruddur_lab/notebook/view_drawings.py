@@ -1,7 +1,7 @@
 """The modeling views on screen: an index read, the item collections and the access-pattern
 catalogue, as HTML and text.
 
-``cruddur_lab.modeling.views`` reads the data (the index itself, the left-out items, the
+``cruddur_lab.modeling.view_reads`` reads the data (the index itself, the left-out items, the
 collections); this module only shows it, with the table helpers of ``display``. JupyterLab
 shows ``_repr_html_``; papermill, nbval and a terminal get the fixed-width ``__repr__``,
 never wider than ``TEXT_WIDTH`` columns (values a reader can do without are cut or wrapped).
@@ -18,7 +18,7 @@ from typing import Any
 
 from cruddur_lab.engine.trace import format_call
 from cruddur_lab.model import short_ids
-from cruddur_lab.modeling.views import (
+from cruddur_lab.modeling.view_reads import (
     KINDS,
     IndexView,
     ItemCollection,
