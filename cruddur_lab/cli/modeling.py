@@ -66,19 +66,17 @@ def _catalogue_shapes(parser: argparse.ArgumentParser, parent: argparse.Argument
 def cmd_catalogue(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from cruddur_lab.modeling.catalogue import (
-        build_catalogue,
-        format_table,
-        to_json,
-        write_readme_block,
-    )
+    from cruddur_lab.modeling.catalogue import measure_catalogue, to_json, write_readme_block
+    from cruddur_lab.notebook.view_drawings import CatalogueTable
 
     with open_lab(args) as lab:
-        entries = build_catalogue(lab)
+        entries, measured_on = measure_catalogue(lab)
     if args.json:
         out(to_json(entries))
     elif args.markdown:
         changed = write_readme_block(entries, Path(args.readme))
         out(f"{args.readme}: catalogue {'updated' if changed else 'already current'}")
     else:
-        out(format_table(entries))
+        out(str(CatalogueTable(entries)))
+    # Which data the figures come from, on stderr so --json and pipes stay clean.
+    print(f"cruddur-lab: {measured_on}", file=sys.stderr, flush=True)

@@ -292,8 +292,8 @@ class ItemCollectionsByKind:
 
 class CatalogueTable:
     """The catalogue in a notebook: every column as one HTML table in JupyterLab; as text, the
-    figures as a table and each pattern's requests wrapped below it, within ``TEXT_WIDTH``.
-    (``cruddur-lab catalogue`` prints one line a pattern, for a wide terminal.)"""
+    figures as a table and each pattern's requests wrapped below it, within ``TEXT_WIDTH``;
+    ``cruddur-lab catalogue`` prints the same text."""
 
     FIGURES = ("pattern", "RCU", "WCU", "index RCU", "index WCU", "per s at 5/5", "$ per M")
     WORDS = ("requests", "key condition", "filter", "order, page")
