@@ -41,6 +41,11 @@ class CruddurLabError(Exception):
         self.aws_code = aws_code
 
 
+# The classes below share one shape on purpose (a docstring, a ``code``, sometimes an exit
+# code): a class per failure lets a caller catch the one it expects, as PynamoDB's
+# exceptions do; a table of codes would make every caller compare strings instead.
+
+
 class ConfigError(CruddurLabError):
     """Settings that contradict each other or name something unknown."""
 

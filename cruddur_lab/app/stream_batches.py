@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -25,35 +25,26 @@ __all__ = ["BatchApplier", "Handler", "ProcessReport"]
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
-@dataclass
-class ProcessReport:
-    """What ``process_pending()`` (or the background loop so far) did."""
+#: The handler's counts a report adds up (``records`` counts what was checkpointed instead).
+_COUNTS = tuple(f.name for f in fields(BatchResult) if f.default == 0 and f.name != "records")
 
-    records: int = 0
+
+@dataclass
+class ProcessReport(BatchResult):
+    """What ``process_pending()`` (or the background loop so far) did: the handler's counts
+    over every batch, and the events, failed events and shards around them."""
+
     events: int = 0
     failed_events: int = 0
-    message_inserts: int = 0
-    group_rows_moved: int = 0
-    group_rows_current: int = 0
-    skipped: int = 0
-    conflicts: int = 0
-    collisions: int = 0
-    duplicates_removed: int = 0
     shards: int = 0
 
     def add_result(self, result: BatchResult) -> None:
-        self.message_inserts += result.message_inserts
-        self.group_rows_moved += result.group_rows_moved
-        self.group_rows_current += result.group_rows_current
-        self.skipped += result.skipped
-        self.conflicts += result.conflicts
-        self.collisions += result.collisions
-        self.duplicates_removed += result.duplicates_removed
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(result, name))
 
     def merge(self, other: ProcessReport) -> None:
-        for name in self.__dataclass_fields__:
-            if name != "shards":
-                setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in (*_COUNTS, "records", "events", "failed_events"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         self.shards = max(self.shards, other.shards)
 
     def __str__(self) -> str:

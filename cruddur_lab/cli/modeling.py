@@ -49,20 +49,15 @@ def cmd_export(args: argparse.Namespace) -> None:
     out(f"{args.format} export written to {target}")
 
 
-def _catalogue_shapes(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
-    shape = parser.add_mutually_exclusive_group()
-    shape.add_argument("--json", action="store_true", help="one JSON object per pattern")
-    shape.add_argument(
-        "--markdown", action="store_true", help="write the catalogue block into --readme"
-    )
-    parser.add_argument("--readme", default="README.md", help="README to update (README.md)")
-
-
-@command(
-    "catalogue",
-    "every access pattern: requests, keys, index and estimated cost a call",
-    arguments=_catalogue_shapes,
+@command("catalogue", "every access pattern: requests, keys, index and estimated cost a call")
+@argument("--json", action="store_true", exclusive="shape", help="one JSON object per pattern")
+@argument(
+    "--markdown",
+    action="store_true",
+    exclusive="shape",
+    help="write the catalogue block into --readme",
 )
+@argument("--readme", default="README.md", help="README to update (README.md)")
 def cmd_catalogue(args: argparse.Namespace) -> None:
     from pathlib import Path
 

@@ -33,7 +33,6 @@ def cmd_lab(args: argparse.Namespace) -> int:
 @argument(
     "--jobs",
     type=int,
-    default=None,
     help="notebooks at once, each on its own embedded engine (default: the core count)",
 )
 @argument(

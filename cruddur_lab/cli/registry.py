@@ -45,16 +45,16 @@ def command(
 
     def register(handler: Handler) -> Handler:
         pending = getattr(handler, "_cli_arguments", [])
-        COMMANDS[name] = Command(
-            name, help, handler, list(reversed(pending)), arguments, engine_options, why
-        )
+        declared = list(reversed(pending))
+        COMMANDS[name] = Command(name, help, handler, declared, arguments, engine_options, why)
         return handler
 
     return register
 
 
 def argument(*flags: Any, **options: Any) -> Callable[[Handler], Handler]:
-    """One ``add_argument`` for the command registered above it, in reading order."""
+    """One ``add_argument`` for the command registered above it, in reading order;
+    ``exclusive="NAME"`` puts it in the mutually exclusive group NAME."""
 
     def add(handler: Handler) -> Handler:
         pending = getattr(handler, "_cli_arguments", [])
@@ -69,7 +69,12 @@ def add_commands(sub: argparse._SubParsersAction, parent: argparse.ArgumentParse
         parser = sub.add_parser(
             entry.name, help=entry.help, description=entry.help, parents=[parent]
         )
-        for flags, options in entry.arguments:
-            parser.add_argument(*flags, **options)
+        groups: dict[str, Any] = {}
+        for flags, declared in entry.arguments:
+            options = dict(declared)  # the parser may be built again: keep the declaration
+            exclusive = options.pop("exclusive", None)  # one of a mutually exclusive group
+            if exclusive and exclusive not in groups:
+                groups[exclusive] = parser.add_mutually_exclusive_group()
+            (groups[exclusive] if exclusive else parser).add_argument(*flags, **options)
         if entry.build is not None:
             entry.build(parser, parent)

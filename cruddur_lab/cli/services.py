@@ -21,7 +21,6 @@ from cruddur_lab.cli.registry import argument, command
 @argument(
     "--pg-port",
     type=int,
-    default=None,
     help="Postgres TCP port on 127.0.0.1 (5432, or a free one when 5432 is taken)",
 )
 @argument("--name", default=None, help="name of this up, to run several (its --port)")

@@ -136,6 +136,11 @@ ENGINE_OPTIONS: tuple[EngineOption, ...] = (
     ),
 )
 OPTIONS_BY_ATTRIBUTE = {option.attribute: option for option in ENGINE_OPTIONS}
+#: ``resolve``'s keyword arguments besides ``engine`` and ``environ``.
+SETTING_ARGUMENTS = (
+    *(o.attribute for o in ENGINE_OPTIONS if o.attribute != "engine"),
+    "user_pool_id",
+)
 
 
 def given_options(namespace: Any) -> dict[str, Any]:
@@ -235,9 +240,7 @@ def resolve(
             f"--up {up!r} is only used by engine embedded (it picks a running `cruddur-lab "
             f"up`): drop it, or drop --engine {chosen} and AWS_ENDPOINT_URL"
         )
-    prefix = check_table_prefix(
-        table_prefix if table_prefix is not None else from_env("table_prefix") or ""
-    )
+    prefix = table_prefix if table_prefix is not None else from_env("table_prefix") or ""
     base = table_name or from_env("table_name") or TABLE_NAME
     if prefix and base.startswith(prefix):
         base = base[len(prefix) :]  # a name that already carries the prefix keeps one copy
@@ -245,7 +248,7 @@ def resolve(
         engine=chosen,
         endpoint_url=endpoint,
         connection_url=check_connection_url(connection_url or from_env("connection_url")),
-        table_name=check_table_name(prefix + base),
+        table_name=check_table_name(base, prefix),
         table_prefix=prefix,
         region=check_region(region or from_env("region") or DEFAULT_REGION),
         user_pool_id=user_pool_id or env.get("AWS_COGNITO_USER_POOL_ID") or None,
@@ -316,16 +319,6 @@ def check_connection_url(url: str | None) -> str | None:
     )
 
 
-def check_table_prefix(prefix: str) -> str:
-    """The characters DynamoDB allows in a table name, so the prefix is named when wrong."""
-    if not _TABLE_NAME_RULE.fullmatch(prefix + "abc"):
-        raise ConfigError(
-            f"table prefix {prefix!r} is not valid in a DynamoDB table name: use letters, "
-            "digits, '_', '-' or '.' (--table-prefix or CRUDDUR_TABLE_PREFIX)"
-        )
-    return prefix
-
-
 def check_region(region: str) -> str:
     """botocore's own region rule, checked before any client is built."""
     if not _REGION_RULE.fullmatch(region):
@@ -347,8 +340,15 @@ def check_now(now: str | None) -> str | None:
     return now
 
 
-def check_table_name(name: str) -> str:
-    """DynamoDB's naming rule, checked here because moto accepts names AWS would refuse."""
+def check_table_name(name: str, prefix: str = "") -> str:
+    """DynamoDB's naming rule for ``prefix + name``, checked here because moto accepts names
+    AWS would refuse; a wrong prefix is named as the prefix."""
+    if not _TABLE_NAME_RULE.fullmatch(prefix + "abc"):
+        raise ConfigError(
+            f"table prefix {prefix!r} is not valid in a DynamoDB table name: use letters, "
+            "digits, '_', '-' or '.' (--table-prefix or CRUDDUR_TABLE_PREFIX)"
+        )
+    name = prefix + name
     if not _TABLE_NAME_RULE.fullmatch(name):
         raise ConfigError(
             f"table name {name!r} is not valid in DynamoDB: use 3 to 255 letters, digits, "

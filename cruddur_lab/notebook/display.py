@@ -231,35 +231,26 @@ def _partition_label(pk: str, count: int) -> str:
     return f"<code>pk = {html.escape(pk)}</code> &nbsp;({count} item{plural}; {kind})"
 
 
-def items_table_html(
-    items: Sequence[Mapping[str, Any]],
-    columns: Sequence[str] | None = None,
-    *,
-    max_width: int = HTML_MAX_WIDTH,
-    ids: str = "full",
-) -> str:
-    """Items as one plain HTML table, in the order given (a query result, say)."""
-    if not items:
-        return "<p><em>(no rows)</em></p>"
-    shown = item_columns(items, columns)
-    body = _html_rows(items, shown, max_width, ids)
-    return f'<table class="cruddur-items">{_html_head(shown)}<tbody>{body}</tbody></table>'
-
-
 def items_html(
     items: Sequence[Mapping[str, Any]],
     columns: Sequence[str] | None = None,
     *,
     max_width: int = HTML_MAX_WIDTH,
     ids: str = "full",
+    grouped: bool = True,
 ) -> str:
     """Items grouped into item collections: one band per partition key, rows in ``sk`` order.
 
     One ``<tbody>`` per collection, headed by a full-width row naming the ``pk``, so the
-    partitions of a single-table design are visible at a glance.
+    partitions of a single-table design are visible at a glance. ``grouped=False``: one
+    plain table, in the order given (a query result, say).
     """
     if not items:
-        return "<p><em>(no items)</em></p>"
+        return "<p><em>(no items)</em></p>" if grouped else "<p><em>(no rows)</em></p>"
+    if not grouped:
+        shown = item_columns(items, columns)
+        body = _html_rows(items, shown, max_width, ids)
+        return f'<table class="cruddur-items">{_html_head(shown)}<tbody>{body}</tbody></table>'
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for item in sorted(items, key=lambda i: (i["pk"], i["sk"])):
         groups.setdefault(item["pk"], []).append(item)
@@ -322,7 +313,7 @@ class ItemTable(ItemCollections):
 
     def _repr_html_(self) -> str:
         width = max(self.max_width, HTML_MAX_WIDTH)
-        return items_table_html(self.items, self.columns, max_width=width, ids=self.ids)
+        return items_html(self.items, self.columns, max_width=width, ids=self.ids, grouped=False)
 
     def __repr__(self) -> str:
         return format_items(self._text_items(), self.columns, max_width=self.max_width)

@@ -22,6 +22,8 @@ from cruddur_lab.notebook import runner
 from cruddur_lab.scripts.schema import require_reset_confirmation
 
 
+# The same parameters as runner.run (plus jobs) on purpose: it falls back to it, and the
+# CLI calls either through this one.
 def run(
     notebooks: Sequence[Path],
     settings: Settings,
