@@ -38,7 +38,7 @@ def test_renaming_the_index_in_the_model_renames_it_everywhere(lab, monkeypatch)
     assert view.requests[0].params["IndexName"] == NEW
     assert view.count == 2
     text = repr(IndexViewDisplay(view))
-    assert f"IndexName  '{NEW}'" in text and old not in text
+    assert f'"IndexName": "{NEW}"' in text and old not in text
 
     workbench = exports.export("workbench")
     assert json.loads(workbench)["DataModel"][0]["GlobalSecondaryIndexes"][0]["IndexName"] == NEW

@@ -59,7 +59,7 @@ def test_projection_comes_from_the_description_and_marks_what_the_index_holds():
 
 def test_index_view_text_marks_keys_and_projection_and_lists_what_is_left_out(seeded_lab):
     text = repr(IndexViewDisplay(read_index(seeded_lab)))
-    assert f"IndexName  '{model.GSI_NAME}'" in text
+    assert f'"IndexName": "{model.GSI_NAME}"' in text
     assert "Count 2, ScannedCount 2, pages 1" in text
     assert "sk (K)" in text and "pk (T)" in text and "message (P)" in text
     assert f"= {model.SEED_GROUP_UUID[:8]}…  (2 entries)" in text

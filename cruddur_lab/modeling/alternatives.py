@@ -329,13 +329,18 @@ def compare(
 ) -> list[Measurement]:
     """Per design: send a message to ``group`` (C + inbox), read the inbox (B), start a
     conversation with ``newcomer`` (D), and ask again when they already share one (D)."""
+    # Each text says which measurement sent it: the inboxes show these messages later, and a
+    # bare "Yo" read like a message cut short.
+    sent = "Hello (sent by the measured send)"
+    new = "Hi (sent by the measured start of a new conversation)"
+    again = "Hello again (sent by the measured start of a shared conversation)"
     found = []
     for design in designs:
         found += [
-            measure(design, "send (C + inbox)", lambda d=design: d.send(sender, group, "Hello")),
+            measure(design, "send (C + inbox)", lambda d=design: d.send(sender, group, sent)),
             measure(design, "read inbox (B)", lambda d=design: d.inbox(receiver)),
-            measure(design, "start new (D)", lambda d=design: d.start(sender, newcomer, "Hi")),
-            measure(design, "start, shared (D)", lambda d=design: d.start(sender, receiver, "Yo")),
+            measure(design, "start new (D)", lambda d=design: d.start(sender, newcomer, new)),
+            measure(design, "start, shared (D)", lambda d=design: d.start(sender, receiver, again)),
         ]
     return found
 

@@ -16,7 +16,6 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cruddur_lab.engine.trace import format_call
 from cruddur_lab.model import short_ids
 from cruddur_lab.modeling.view_reads import (
     KINDS,
@@ -32,6 +31,7 @@ from cruddur_lab.notebook.display import (
     rows_with_short_ids,
     shorten,
 )
+from cruddur_lab.notebook.request_display import format_request
 
 #: Widest line of the plain-text forms (a notebook's text output, a terminal).
 TEXT_WIDTH = 120
@@ -133,7 +133,7 @@ class IndexViewDisplay:
         blocks = [
             "\n".join(
                 [
-                    format_call(view.requests[0]) if view.requests else "(no request)",
+                    format_request(view.requests[0]) if view.requests else "(no request)",
                     *_summary_lines(view),
                     _LEGEND.format(projection=view.index.projection_type),
                 ]
@@ -160,7 +160,7 @@ class IndexViewDisplay:
     def _repr_html_(self) -> str:
         view = self.view
         columns = _marked_columns(view)
-        request = html.escape(format_call(view.requests[0])) if view.requests else ""
+        request = html.escape(format_request(view.requests[0])) if view.requests else ""
         parts = [
             f"<pre>{request}</pre>",
             "<p>" + "<br>".join(html.escape(line) for line in _summary_lines(view)) + "</p>",
