@@ -32,7 +32,7 @@ _EXPORTS = {
     "create_message_group": "app.patterns",
     "provision_caller": "app.patterns",
     "StreamProcessor": "app.streams",
-    "group_row_problems": "app.streams",
+    "group_row_problems": "app.group_rows",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -41,6 +41,11 @@ class CruddurLabError(Exception):
         self.aws_code = aws_code
 
 
+# The classes below share one shape on purpose (a docstring, a ``code``, sometimes an exit
+# code): a class per failure lets a caller catch the one it expects, as PynamoDB's
+# exceptions do; a table of codes would make every caller compare strings instead.
+
+
 class ConfigError(CruddurLabError):
     """Settings that contradict each other or name something unknown."""
 
@@ -87,6 +92,18 @@ class TableMismatch(CruddurLabError):
     """The table exists but its keys or index differ from the model."""
 
     code = "table_mismatch"
+
+
+class StreamMissing(CruddurLabError):
+    """The table exists without a stream (the bootcamp's schema-load makes it so)."""
+
+    code = "stream_missing"
+
+
+class StreamProcessingError(CruddurLabError):
+    """A stream batch kept failing; its shard's checkpoint stays before it."""
+
+    code = "stream_processing_failed"
 
 
 class NotFound(CruddurLabError):

@@ -28,10 +28,9 @@ reset = False  # True drops the table first; nothing is ever deleted unless you 
 yes = False  # on engine aws: True confirms reset and seeding a table that holds items
 
 # %%
-import json
-
 from cruddur_lab import Lab, model
 from cruddur_lab.notebook.display import format_mapping
+from cruddur_lab.notebook.request_display import format_parameters
 from cruddur_lab.scripts.schema import describe, drop, list_tables, schema_load, summarize
 
 # %% [markdown]
@@ -41,7 +40,7 @@ from cruddur_lab.scripts.schema import describe, drop, list_tables, schema_load,
 # group row, or fewer?
 
 # %%
-print(json.dumps(model.create_table_spec(table_name), indent=2))
+print(format_parameters("CreateTable", model.create_table_spec(table_name)))
 
 # %% [markdown]
 # Three: `pk`, `sk` and `message_group_uuid`, the attributes some key uses.

@@ -56,11 +56,11 @@ from cruddur_lab import Lab, model
 from cruddur_lab.app import patterns
 from cruddur_lab.modeling import catalogue, exports
 from cruddur_lab.modeling.alternatives import compare, open_designs, race_first_messages
-from cruddur_lab.modeling.design_base import comparison_rows, messages_per_second
+from cruddur_lab.modeling.design_comparison import comparison_rows, messages_per_second
 from cruddur_lab.modeling.figure import collections_figure
-from cruddur_lab.modeling.views import index_definition, read_index
+from cruddur_lab.modeling.view_reads import index_definition, read_index
 from cruddur_lab.notebook.display import format_table
-from cruddur_lab.notebook.model_views import (
+from cruddur_lab.notebook.view_drawings import (
     CatalogueTable,
     IndexViewDisplay,
     ItemCollectionsByKind,

@@ -39,6 +39,7 @@ def _isolated_environment(monkeypatch, tmp_path):
         "AWS_PROFILE",
         "CRUDDUR_LAB_SESSION",
         "CRUDDUR_LAB_UP",
+        "CRUDDUR_TABLE_PREFIX",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CRUDDUR_LAB_STATE", str(tmp_path / "up-state.json"))

@@ -10,7 +10,7 @@ from cruddur_lab.engine.trace import Call
 from cruddur_lab.model import SEED_GROUP_UUID, message_pk
 from cruddur_lab.modeling.alternatives import DESIGNS, compare, open_designs, race_first_messages
 from cruddur_lab.modeling.costs import Measured
-from cruddur_lab.modeling.design_base import messages_per_second
+from cruddur_lab.modeling.design_comparison import messages_per_second
 from cruddur_lab.scripts.reads import read_all
 
 

@@ -29,7 +29,10 @@ def seeded_cli(cli):  # noqa: F811
 
 def test_catalogue_json_has_one_object_per_pattern_with_its_cost(seeded_cli):
     code, out, err = seeded_cli("catalogue", "--json")
-    assert (code, err) == (0, "")
+    assert code == 0
+    assert err == (
+        "cruddur-lab: measured on a scratch copy of table 'cruddur-messages' (its current items)\n"
+    )
     entries = {e["pattern"]: e for e in json.loads(out)}
     assert {"seed", "scan", "get-conversation", "list-conversations"} <= set(entries)
     assert {"A", "B", "C", "D", "E"} <= set(entries)
@@ -44,13 +47,33 @@ def test_catalogue_json_has_one_object_per_pattern_with_its_cost(seeded_cli):
     }
 
 
-def test_catalogue_prints_a_table_with_the_legend(seeded_cli):
+def test_catalogue_prints_the_notebooks_table_within_120_columns(seeded_cli):
     code, out, _ = seeded_cli("catalogue")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split()[:2] == ["pattern", "requests"]
+    assert lines[0].split()[:3] == ["pattern", "RCU", "WCU"]
     assert any(line.startswith("E (per message)") for line in lines)
     assert "Units: the ConsumedCapacity the engine reported" in out
+    assert max(len(line) for line in lines) <= 120  # it printed lines of 394 columns
+
+
+def test_catalogue_on_a_fresh_engine_measures_a_seeded_scratch_table_and_says_so():
+    """A newcomer's first try said the table does not exist."""
+    from test_cli import run_fresh
+
+    done = run_fresh("catalogue", "--json")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == (
+        "cruddur-lab: table 'cruddur-messages' has no seed conversation: measured on a "
+        "seeded scratch table (as `cruddur-lab seed` seeds), then deleted\n"
+    )
+    entries = {e["pattern"]: e for e in json.loads(done.stdout)}
+    assert entries["get-conversation"]["example"] == {
+        "MSG#": model.message_pk(model.SEED_GROUP_UUID)
+    }
+    tables = {r["table"] for e in entries.values() for r in e["requests"]}
+    assert tables == {"cruddur-messages"}  # never the scratch table's name
+    assert "scratch" not in done.stdout
 
 
 def test_the_catalogue_shows_index_writes_undoubled_by_transactions(seeded_cli):
@@ -128,7 +151,7 @@ def test_catalogue_refuses_aws_before_sending_anything(seeded_lab):
 def test_the_notebooks_catalogue_is_an_html_table_with_a_plain_text_form_in_120_columns(
     seeded_lab,
 ):
-    from cruddur_lab.notebook.model_views import CatalogueTable
+    from cruddur_lab.notebook.view_drawings import CatalogueTable
 
     entries = build_catalogue(seeded_lab)
     shown = CatalogueTable(entries)

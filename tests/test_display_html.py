@@ -11,7 +11,6 @@ from cruddur_lab.notebook.display import (
     format_item_collections,
     format_items,
     items_html,
-    items_table_html,
 )
 from cruddur_lab.scripts.reads import scan
 
@@ -118,11 +117,11 @@ def test_item_table_keeps_the_given_order_and_columns():
     table = read(view._repr_html_())
     assert table.head == ["sk", "user_handle", "message"]
     assert table.bodies == [[["2", "bayko", "second"], ["1", "andrewbrown", "first"]]]
-    assert view._repr_html_() == items_table_html(items, ("sk", "user_handle", "message"))
+    assert view._repr_html_() == items_html(items, ("sk", "user_handle", "message"), grouped=False)
     assert repr(view) == format_items(items, ("sk", "user_handle", "message"))
 
 
 def test_empty_views_say_so():
     assert items_html([]) == "<p><em>(no items)</em></p>"
-    assert items_table_html([]) == "<p><em>(no rows)</em></p>"
+    assert items_html([], grouped=False) == "<p><em>(no rows)</em></p>"
     assert repr(ItemCollections([])) == "(no items)"

@@ -63,8 +63,36 @@ def test_ci_runs_the_readmes_test_command():
 
 def test_every_environment_variable_the_settings_read_is_documented():
     source = (ROOT / "cruddur_lab" / "engine" / "settings.py").read_text()
+    from cruddur_lab.engine.settings import ENGINE_OPTIONS
+
     names = set(re.findall(r"""(?:env|environ)\.get\(["']([A-Z_]+)["']""", source))
+    names |= {name for option in ENGINE_OPTIONS for name in option.environment}
     names.add("CRUDDUR_LAB_STATE")
     assert {"AWS_ENDPOINT_URL", "CONNECTION_URL", "DDB_MESSAGE_TABLE"} <= names
     missing = sorted(name for name in names if f"`{name}`" not in README)
     assert missing == []
+
+
+#: A path in the repository: rooted at one of its top folders, in prose or a command.
+REPO_PATH = re.compile(
+    r"(?<![\w/.$-])((?:cruddur_lab|tests|notebooks|benchmarks|\.ci)/[\w./*-]*[\w*/])"
+)
+
+
+def test_every_repository_path_the_readme_names_exists():
+    """It named cruddur_lab/deploy/handler.py and template.yaml after they moved under
+    cruddur_lab/app/deploy/, so its `aws cloudformation deploy` line failed as written."""
+    named = sorted(set(REPO_PATH.findall(README)))
+    assert "cruddur_lab/app/deploy/template.yaml" in named
+    missing = [path for path in named if not list(ROOT.glob(path.rstrip("/")))]
+    assert missing == []
+
+
+def test_the_layer_tables_modules_and_folders_exist():
+    """The development section's layer table names files of ``cruddur_lab/``."""
+    table = README[README.index("### Layout: the layers on disk") :]
+    table = table[: table.index("\n\n", table.index("| layer |"))]
+    named = re.findall(r"^\| ([^|]+) \|", table, flags=re.MULTILINE)[1:]
+    paths = [p for cell in named for p in re.findall(r"`([^`]+)`", cell)]
+    assert "engine/" in paths and "model.py" in paths
+    assert [p for p in paths if not (ROOT / "cruddur_lab" / p).exists()] == []

@@ -12,8 +12,8 @@ import json
 from cruddur_lab import model
 from cruddur_lab.modeling import exports
 from cruddur_lab.modeling.catalogue import build_catalogue
-from cruddur_lab.modeling.views import read_index
-from cruddur_lab.notebook.model_views import IndexViewDisplay
+from cruddur_lab.modeling.view_reads import read_index
+from cruddur_lab.notebook.view_drawings import IndexViewDisplay
 from cruddur_lab.scripts.schema import describe, schema_load
 from cruddur_lab.scripts.seed import seed
 
@@ -38,7 +38,7 @@ def test_renaming_the_index_in_the_model_renames_it_everywhere(lab, monkeypatch)
     assert view.requests[0].params["IndexName"] == NEW
     assert view.count == 2
     text = repr(IndexViewDisplay(view))
-    assert f"IndexName  '{NEW}'" in text and old not in text
+    assert f'"IndexName": "{NEW}"' in text and old not in text
 
     workbench = exports.export("workbench")
     assert json.loads(workbench)["DataModel"][0]["GlobalSecondaryIndexes"][0]["IndexName"] == NEW

@@ -643,34 +643,3 @@ def test_closing_the_lab_waits_for_a_pass_still_inside_a_request(table_lab):
     assert still_waiting, "the Lab closed (and closed its clients) while a pass was running"
     assert finished == ["applied"]
     assert not processor.running
-
-
-def test_streams_status_without_a_stream_names_the_command_and_no_processor(lab):
-    from cruddur_lab.app.stream_status import stream_status
-
-    spec = model.create_table_spec()
-    del spec["StreamSpecification"]
-    lab.dynamodb.create_table(**spec)
-    shown = stream_status(lab)
-    assert shown == {
-        "table": "cruddur-messages",
-        "stream": "none: turn it on with `aws dynamodb update-table --table-name "
-        "cruddur-messages --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE "
-        f"--endpoint-url {lab.settings.endpoint_url} --region us-east-1`",
-        "processor": "none publishes here: `cruddur-lab up` runs one; `cruddur-lab streams "
-        "process` applies what is pending once",
-    }
-
-
-def test_streams_status_counts_the_records_behind_no_checkpoint(table_lab):
-    from cruddur_lab.app.stream_status import stream_status
-
-    (conversation,) = start_conversations(table_lab, 1)
-    send(table_lab, conversation, "waiting")
-    shown = stream_status(table_lab)
-    assert shown["shards"] == 1
-    assert (
-        shown["shard 1"]
-        .split(": ", 1)[1]
-        .startswith("checkpoint (none); 4 record(s) waiting, oldest ")
-    )

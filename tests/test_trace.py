@@ -14,7 +14,7 @@ from cruddur_lab import model
 from cruddur_lab.app.patterns import create_message, create_message_group, provision_caller
 from cruddur_lab.app.streams import StreamProcessor
 from cruddur_lab.capacity import item_size, wire_item
-from cruddur_lab.engine.trace import format_priced_calls, format_reported, recording
+from cruddur_lab.engine.trace import format_reported, recording
 from cruddur_lab.scripts.reads import get_conversation, read_all, sort_items
 
 
@@ -43,7 +43,7 @@ def test_the_figure_is_the_engines_and_says_whose(seeded_lab):
     with recording(seeded_lab, ["Query"]) as calls:
         get_conversation(seeded_lab)
     assert calls[0].reported_units == 1.0
-    text = format_priced_calls(calls)
+    text = format_reported(calls[0])
     assert (
         "reported by the embedded engine (AWS's rules, checked against measured figures): "
         "1 RCU, 0 WCU"

@@ -6,8 +6,8 @@ from cruddur_lab import model
 from cruddur_lab.app import patterns
 from cruddur_lab.model import short_ids
 from cruddur_lab.modeling.figure import collections_figure
-from cruddur_lab.modeling.views import index_definition, item_collections, read_index
-from cruddur_lab.notebook.model_views import IndexViewDisplay, ItemCollectionsByKind
+from cruddur_lab.modeling.view_reads import index_definition, item_collections, read_index
+from cruddur_lab.notebook.view_drawings import IndexViewDisplay, ItemCollectionsByKind
 from cruddur_lab.scripts.reads import scan
 from cruddur_lab.scripts.schema import describe
 
@@ -59,7 +59,7 @@ def test_projection_comes_from_the_description_and_marks_what_the_index_holds():
 
 def test_index_view_text_marks_keys_and_projection_and_lists_what_is_left_out(seeded_lab):
     text = repr(IndexViewDisplay(read_index(seeded_lab)))
-    assert f"IndexName  '{model.GSI_NAME}'" in text
+    assert f'"IndexName": "{model.GSI_NAME}"' in text
     assert "Count 2, ScannedCount 2, pages 1" in text
     assert "sk (K)" in text and "pk (T)" in text and "message (P)" in text
     assert f"= {model.SEED_GROUP_UUID[:8]}…  (2 entries)" in text

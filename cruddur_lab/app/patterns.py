@@ -203,18 +203,23 @@ def list_messages(
     start = decode_page_token(page_token, message_pk(group))
     user = resolve_caller(lab, caller)
     _require_member(lab, user, group)
+    page = _newest_first(lab, message_pk(group), PAGE_SIZE, start)
+    items = list(reversed(page["Items"]))
+    return MessagesPage(group, items, encode_page_token(page.get("LastEvaluatedKey")))
+
+
+def _newest_first(lab: Lab, pk: str, limit: int, start: dict[str, str] | None) -> Any:
+    """One page of a partition, newest ``sk`` first: patterns A and B read this way."""
     kwargs: dict[str, Any] = {
         "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": message_pk(group)},
+        "ExpressionAttributeValues": {":pk": pk},
         "ScanIndexForward": False,
-        "Limit": PAGE_SIZE,
+        "Limit": limit,
     }
     if start:
         kwargs["ExclusiveStartKey"] = start
     with lab.translate_errors():
-        page = lab.table.query(**kwargs)
-    items = list(reversed(page["Items"]))
-    return MessagesPage(group, items, encode_page_token(page.get("LastEvaluatedKey")))
+        return lab.table.query(**kwargs)
 
 
 def walk_message_pages(lab: Lab, caller: str, message_group_uuid: str) -> Iterator[MessagesPage]:
@@ -239,16 +244,7 @@ def list_message_groups(
     size = require_limit(limit, PAGE_SIZE)
     user = resolve_caller(lab, caller)
     start = decode_page_token(page_token, group_pk(user.uuid))
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": "pk = :pk",
-        "ExpressionAttributeValues": {":pk": group_pk(user.uuid)},
-        "ScanIndexForward": False,
-        "Limit": size,
-    }
-    if start:
-        kwargs["ExclusiveStartKey"] = start
-    with lab.translate_errors():
-        page = lab.table.query(**kwargs)
+    page = _newest_first(lab, group_pk(user.uuid), size, start)
     return GroupsPage(list(page["Items"]), encode_page_token(page.get("LastEvaluatedKey")))
 
 

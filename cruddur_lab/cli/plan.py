@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from typing import Any
 
 from cruddur_lab.cli.options import open_lab, out
+from cruddur_lab.cli.registry import command
 
 #: Option → (Profile field, help). Values are read as text and checked by the handler, so a
 #: bad one is one line (argparse's own type errors print the usage too).
@@ -32,23 +32,24 @@ _PROFILE_OPTIONS = {
 }
 
 
-def add_parser(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    """Declare ``plan`` on the CLI's sub-command adder."""
+def _add_profile_options(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
+    """The profile's options, with defaults read from ``Profile`` itself."""
     from cruddur_lab.modeling.capacity_plan import Profile
 
-    p = add("plan", "a month of the model at a traffic you choose: on-demand against provisioned")
     defaults = Profile()
     for flag, (name, help_text) in _PROFILE_OPTIONS.items():
         default = getattr(defaults, name)
-        p.add_argument(flag, default=str(default), metavar="N", help=f"{help_text} ({default:g})")
-    p.add_argument(
+        parser.add_argument(
+            flag, default=str(default), metavar="N", help=f"{help_text} ({default:g})"
+        )
+    parser.add_argument(
         "--rate",
         action="append",
         default=[],
         metavar="PATTERN=CALLS",
         help="calls a day of one pattern (A-E), instead of the profile's (repeatable)",
     )
-    p.add_argument("--json", action="store_true", help="the plan as one JSON object")
+    parser.add_argument("--json", action="store_true", help="the plan as one JSON object")
 
 
 def _number(flag: str, text: str) -> float:
@@ -85,6 +86,11 @@ def profile_from(args: argparse.Namespace) -> Any:
     return profile
 
 
+@command(
+    "plan",
+    "a month of the model at a traffic you choose: on-demand against provisioned",
+    arguments=_add_profile_options,
+)
 def cmd_plan(args: argparse.Namespace) -> None:
     from cruddur_lab.modeling.capacity_plan import plan
     from cruddur_lab.modeling.per_call import measure_per_call

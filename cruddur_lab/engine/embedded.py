@@ -78,13 +78,13 @@ class EmbeddedServices:
                 "(moto keeps one state per process)"
             )
         self._locked = True
-        try:
+        # A failure half-way (or Ctrl-C) stops what did start: nothing else would.
+        with contextlib.ExitStack() as on_failure:
+            on_failure.callback(self.stop)
             self._start_moto()
             if self.with_postgres:
                 self._start_postgres()
-        except BaseException:
-            self.stop()
-            raise
+            on_failure.pop_all()
         return self
 
     def _start_moto(self) -> None:

@@ -78,39 +78,24 @@ class Lab:
         cls,
         engine: str | None = None,
         *,
-        endpoint_url: str | None = None,
-        connection_url: str | None = None,
-        table_name: str | None = None,
-        region: str | None = None,
-        user_pool_id: str | None = None,
-        now: str | None = None,
-        profile: str | None = None,
-        table_prefix: str | None = None,
-        up: str | None = None,
         attach: bool = True,
         port: int = 0,
         environ: dict[str, str] | None = None,
-        **services: Any,
+        **given: Any,
     ) -> Lab:
         """Resolve settings (argument → environment → default) and start or find the engine.
 
-        On the embedded engine a running ``cruddur-lab up`` is shared (``up`` chooses one
-        when several run); what it was started with (table, clock, region) comes between
-        the arguments and the environment. ``attach=False`` ignores it and starts private
-        services; ``services`` go to them (``pg_port``, ``pg_password``).
+        ``given`` holds the engine options (``settings.ENGINE_OPTIONS``, e.g. ``table_name``)
+        and ``user_pool_id``; anything else goes to the embedded services (``pg_port``,
+        ``pg_password``). On the embedded engine a running ``cruddur-lab up`` is shared
+        (``up`` chooses one when several run); what it was started with (table, clock, region) comes between the
+        arguments and the environment. ``attach=False`` ignores it and starts private
+        services.
         """
-        options = {
-            "endpoint_url": endpoint_url,
-            "connection_url": connection_url,
-            "table_name": table_name,
-            "region": region,
-            "user_pool_id": user_pool_id,
-            "now": now,
-            "profile": profile,
-            "up": up,
-            "table_prefix": table_prefix,
-            "environ": environ,
-        }
+        names = settings_module.SETTING_ARGUMENTS
+        options: dict[str, Any] = {name: given.pop(name, None) for name in names}
+        options["environ"] = environ
+        services = given
         resolved = settings_module.resolve(engine, **options)
         if attach and resolved.engine == "embedded":
             from cruddur_lab.engine.upstate import find

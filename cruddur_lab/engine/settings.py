@@ -62,6 +62,112 @@ class Settings:
         return f"Settings({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
 
 
+@dataclass(frozen=True)
+class EngineOption:
+    """One engine option, declared once: the argparse group, ``open_lab``, the refusal of an
+    option a command would ignore, ``run``'s and ``lab``'s resolution all derive from it."""
+
+    #: The ``Settings`` field, ``resolve``'s argument and the argparse ``dest``.
+    attribute: str
+    flag: str
+    #: The environment variables ``resolve`` reads for it, first found wins.
+    environment: tuple[str, ...]
+    help: str
+    #: The engines that read it; ``resolve`` refuses it on the others.
+    engines: tuple[str, ...] = ENGINES
+    #: The notebook parameter it decides (``run`` and ``lab`` pass it to their kernels).
+    parameter: str | None = None
+    choices: tuple[str, ...] | None = None
+    metavar: str | None = None
+
+
+ENGINE_OPTIONS: tuple[EngineOption, ...] = (
+    EngineOption(
+        "engine",
+        "--engine",
+        ("CRUDDUR_ENGINE",),
+        "embedded (default), endpoint (AWS_ENDPOINT_URL), aws (real AWS; 'prod' = aws)",
+        choices=(*ENGINES, "prod"),
+    ),
+    EngineOption(
+        "endpoint_url",
+        "--endpoint-url",
+        ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"),
+        "DynamoDB/Cognito URL (AWS_ENDPOINT_URL)",
+        engines=("endpoint",),
+    ),
+    EngineOption(
+        "connection_url", "--connection-url", ("CONNECTION_URL",), "Postgres URL (CONNECTION_URL)"
+    ),
+    EngineOption(
+        "table_name",
+        "--table",
+        ("DDB_MESSAGE_TABLE",),
+        "table name (DDB_MESSAGE_TABLE)",
+        parameter="table_name",
+    ),
+    EngineOption(
+        "table_prefix",
+        "--table-prefix",
+        ("CRUDDUR_TABLE_PREFIX",),
+        "put in front of the table name, so learners share one account (CRUDDUR_TABLE_PREFIX)",
+        parameter="table_name",
+    ),
+    EngineOption(
+        "region", "--region", ("AWS_REGION", "AWS_DEFAULT_REGION"), "AWS region (AWS_REGION)"
+    ),
+    EngineOption(
+        "profile", "--profile", ("AWS_PROFILE",), "AWS profile (engine aws)", engines=("aws",)
+    ),
+    EngineOption(
+        "up",
+        "--up",
+        (UP_ENV,),
+        f"which running `cruddur-lab up` to use, by name or port ({UP_ENV})",
+        engines=("embedded",),
+        metavar="NAME",
+    ),
+    EngineOption(
+        "now",
+        "--now",
+        ("CRUDDUR_NOW",),
+        "pin the clock to an ISO-8601 time (CRUDDUR_NOW); 'real' for the real clock",
+        parameter="now",
+    ),
+)
+OPTIONS_BY_ATTRIBUTE = {option.attribute: option for option in ENGINE_OPTIONS}
+#: ``resolve``'s keyword arguments besides ``engine`` and ``environ``.
+SETTING_ARGUMENTS = (
+    *(o.attribute for o in ENGINE_OPTIONS if o.attribute != "engine"),
+    "user_pool_id",
+)
+
+
+def given_options(namespace: Any) -> dict[str, Any]:
+    """The engine options present on a parsed command line (argparse leaves absent ones out)."""
+    return {
+        option.attribute: getattr(namespace, option.attribute)
+        for option in ENGINE_OPTIONS
+        if hasattr(namespace, option.attribute)
+    }
+
+
+def resolve_given(namespace: Any, **overrides: Any) -> Settings:
+    """``resolve`` on the engine options of a parsed command line."""
+    options = given_options(namespace) | overrides
+    return resolve(options.pop("engine", None), **options)
+
+
+def notebook_parameters(settings: Settings, given: Any) -> dict[str, str | None]:
+    """The notebook parameters the given options decide, from the resolved settings: a
+    ``--table-prefix`` reaches the kernels as the prefixed ``table_name``."""
+    return {
+        option.parameter: getattr(settings, option.parameter)
+        for option in ENGINE_OPTIONS
+        if option.parameter and option.attribute in given
+    }
+
+
 def resolve(
     engine: str | None = None,
     *,
@@ -83,14 +189,18 @@ def resolve(
     would believe they talk to one service while their shell points at another.
     """
     env = os.environ if environ is None else environ
+
+    def from_env(attribute: str) -> str | None:
+        found = (env.get(name) for name in OPTIONS_BY_ATTRIBUTE[attribute].environment)
+        return next((value for value in found if value), None)
+
     session = _session(env)
     table_name = session.get("table_name") or table_name
     now = session.get("now") or now
-    chosen = engine or env.get("CRUDDUR_ENGINE") or None
+    chosen = engine or from_env("engine")
     if chosen == "prod":
         chosen = "aws"
-    env_endpoint = env.get("AWS_ENDPOINT_URL_DYNAMODB") or env.get("AWS_ENDPOINT_URL")
-    endpoint = endpoint_url or env_endpoint or None
+    endpoint = endpoint_url or from_env("endpoint_url")
     if endpoint:
         check_endpoint_url(endpoint, "--endpoint-url" if endpoint_url else "AWS_ENDPOINT_URL")
     if chosen is None:
@@ -119,36 +229,34 @@ def resolve(
             f"engine 'aws' conflicts with the endpoint {endpoint}: unset AWS_ENDPOINT_URL "
             "or choose --engine endpoint"
         )
-    if profile and chosen != "aws":
+    if profile and chosen not in OPTIONS_BY_ATTRIBUTE["profile"].engines:
         # Only engine aws reads profiles; taking one here and ignoring it would mislead.
         raise ConfigError(
             f"--profile {profile!r} is only used by engine aws: drop it, or add --engine aws"
         )
-    if up and chosen != "embedded":
+    if up and chosen not in OPTIONS_BY_ATTRIBUTE["up"].engines:
         # Only the embedded engine attaches to a running `up`.
         raise ConfigError(
             f"--up {up!r} is only used by engine embedded (it picks a running `cruddur-lab "
             f"up`): drop it, or drop --engine {chosen} and AWS_ENDPOINT_URL"
         )
-    prefix = table_prefix if table_prefix is not None else env.get("CRUDDUR_TABLE_PREFIX", "")
-    base = table_name or env.get("DDB_MESSAGE_TABLE") or TABLE_NAME
+    prefix = table_prefix if table_prefix is not None else from_env("table_prefix") or ""
+    base = table_name or from_env("table_name") or TABLE_NAME
     if prefix and base.startswith(prefix):
         base = base[len(prefix) :]  # a name that already carries the prefix keeps one copy
     return Settings(
         engine=chosen,
         endpoint_url=endpoint,
-        connection_url=connection_url or env.get("CONNECTION_URL") or None,
-        table_name=check_table_name(prefix + base),
+        connection_url=check_connection_url(connection_url or from_env("connection_url")),
+        table_name=check_table_name(base, prefix),
         table_prefix=prefix,
-        region=check_region(
-            region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-        ),
+        region=check_region(region or from_env("region") or DEFAULT_REGION),
         user_pool_id=user_pool_id or env.get("AWS_COGNITO_USER_POOL_ID") or None,
-        now=check_now(now if now is not None else env.get("CRUDDUR_NOW") or None),
-        profile=profile or env.get("AWS_PROFILE") or None,
+        now=check_now(now if now is not None else from_env("now")),
+        profile=profile or from_env("profile"),
         engine_chosen=engine_chosen,
         state_file=env.get(STATE_ENV) or None,
-        up=up or env.get(UP_ENV) or None,
+        up=up or from_env("up"),
     )
 
 
@@ -200,6 +308,17 @@ def check_endpoint_url(url: str, source: str = "AWS_ENDPOINT_URL") -> str:
     return url
 
 
+def check_connection_url(url: str | None) -> str | None:
+    """A PostgreSQL URL or libpq keyword string, or one ConfigError line before any connection
+    (the same line as libpq's refusal of it in ``errors``)."""
+    if url is None or url.startswith(("postgresql://", "postgres://")) or "=" in url:
+        return url
+    raise ConfigError(
+        f"CONNECTION_URL {redact_url(url)!r} is not a Postgres URL: use e.g. "
+        "postgresql://postgres:password@localhost:5432/cruddur"
+    )
+
+
 def check_region(region: str) -> str:
     """botocore's own region rule, checked before any client is built."""
     if not _REGION_RULE.fullmatch(region):
@@ -221,8 +340,15 @@ def check_now(now: str | None) -> str | None:
     return now
 
 
-def check_table_name(name: str) -> str:
-    """DynamoDB's naming rule, checked here because moto accepts names AWS would refuse."""
+def check_table_name(name: str, prefix: str = "") -> str:
+    """DynamoDB's naming rule for ``prefix + name``, checked here because moto accepts names
+    AWS would refuse; a wrong prefix is named as the prefix."""
+    if not _TABLE_NAME_RULE.fullmatch(prefix + "abc"):
+        raise ConfigError(
+            f"table prefix {prefix!r} is not valid in a DynamoDB table name: use letters, "
+            "digits, '_', '-' or '.' (--table-prefix or CRUDDUR_TABLE_PREFIX)"
+        )
+    name = prefix + name
     if not _TABLE_NAME_RULE.fullmatch(name):
         raise ConfigError(
             f"table name {name!r} is not valid in DynamoDB: use 3 to 255 letters, digits, "

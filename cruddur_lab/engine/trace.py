@@ -2,10 +2,9 @@
 
 >>> with recording(lab) as calls:
 ...     get_conversation(lab)
->>> print(format_calls(calls))             # the requests, as before
 >>> calls[0].wire                          # as sent: {"S": ...}, TableName, IndexName...
 >>> calls[0].cost                          # as reported: Cost(rcu=1.0, ...)
->>> print(format_priced_calls(calls))      # requests, each with its reported cost
+>>> format_reported(calls[0])              # "reported by the embedded engine (...): 1 RCU, 0 WCU"
 
 Each ``Call`` keeps:
 
@@ -38,8 +37,6 @@ from cruddur_lab.engine import pricing
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
 
-#: Parameters that are plumbing, not part of the access pattern.
-_HIDDEN = ("TableName", "ReturnConsumedCapacity")
 _TYPED = {"S", "N", "B", "BOOL", "NULL", "L", "M", "SS", "NS", "BS"}
 _CONTEXT_KEY = "cruddur_lab_call"
 
@@ -155,18 +152,6 @@ def source_label(engine: str) -> str:
     }.get(engine, f"the {engine} engine (its own figure)")
 
 
-def format_call(call: Call) -> str:
-    lines = [f"{call.operation} {call.table}".rstrip()]
-    shown = {k: v for k, v in call.params.items() if k not in _HIDDEN}
-    width = max((len(k) for k in shown), default=0)
-    lines += [f"  {key.ljust(width)}  {value!r}" for key, value in shown.items()]
-    return "\n".join(lines)
-
-
-def format_calls(calls: Sequence[Call]) -> str:
-    return "\n".join(format_call(call) for call in calls) if calls else "(no requests)"
-
-
 def format_reported(call: Call) -> str:
     """``reported by the embedded engine (…): 1 RCU, 0 WCU`` for one request."""
     if call.operation not in pricing.DATA_PLANE:
@@ -183,13 +168,6 @@ _CHARGED_WITHOUT_FIGURE = {
     "ConditionalCheckFailedException": "the existing item's size, as a write",
     "TransactionCanceledException": "not published",
 }
-
-
-def format_priced_calls(calls: Sequence[Call]) -> str:
-    """Each request, then the capacity the engine reported for it."""
-    if not calls:
-        return "(no requests)"
-    return "\n".join(f"{format_call(call)}\n  -> {format_reported(call)}" for call in calls)
 
 
 # --- reading an engine's figure ------------------------------------------------------

@@ -13,8 +13,8 @@
   conversation, so Pattern D's "do we already share a group?" is one GetItem, and two
   first messages racing each other cannot make two groups (the pair's put is conditional).
 
-Each runs the same seed on a table of its own (``design_base.Design``) and is measured by
-``design_base.measure`` with the priced request recorder.
+Each runs the same seed on a table of its own (``design_comparison.Design``) and is measured by
+``design_comparison.measure`` with the priced request recorder.
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-general-nosql-design.html
 """
 
@@ -36,7 +36,7 @@ from cruddur_lab.model import (
     group_pk,
 )
 from cruddur_lab.modeling.costs import Measured
-from cruddur_lab.modeling.design_base import Design, measure
+from cruddur_lab.modeling.design_comparison import Design, measure
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
@@ -330,13 +330,18 @@ def compare(
 ) -> list[Measured]:
     """Per design: send a message to ``group`` (C + inbox), read the inbox (B), start a
     conversation with ``newcomer`` (D), and ask again when they already share one (D)."""
+    # Each text says which measurement sent it: the inboxes show these messages later, and a
+    # bare "Yo" read like a message cut short.
+    sent = "Hello (sent by the measured send)"
+    new = "Hi (sent by the measured start of a new conversation)"
+    again = "Hello again (sent by the measured start of a shared conversation)"
     found = []
     for design in designs:
         found += [
-            measure(design, "send (C + inbox)", lambda d=design: d.send(sender, group, "Hello")),
+            measure(design, "send (C + inbox)", lambda d=design: d.send(sender, group, sent)),
             measure(design, "read inbox (B)", lambda d=design: d.inbox(receiver)),
-            measure(design, "start new (D)", lambda d=design: d.start(sender, newcomer, "Hi")),
-            measure(design, "start, shared (D)", lambda d=design: d.start(sender, receiver, "Yo")),
+            measure(design, "start new (D)", lambda d=design: d.start(sender, newcomer, new)),
+            measure(design, "start, shared (D)", lambda d=design: d.start(sender, receiver, again)),
         ]
     return found
 

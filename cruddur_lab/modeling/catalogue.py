@@ -8,7 +8,7 @@ engine AWS's rules, held to figures measured on DynamoDB). Rename the index in
 ``cruddur_lab.model`` and the catalogue (and the README block made from it) follows.
 
 >>> entries = build_catalogue(lab)
->>> print(format_table(entries))        # cruddur-lab catalogue
+>>> entries, measured_on = measure_catalogue(lab)  # cruddur-lab catalogue (seeds if need be)
 >>> to_json(entries)                     # cruddur-lab catalogue --json
 >>> write_readme_block(entries, path)    # cruddur-lab catalogue --markdown
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.modeling.costs import BOOTCAMP_CAPACITY, ON_DEMAND_PRICES, Measured
-from cruddur_lab.modeling.describe import describe_request, examples, template
+from cruddur_lab.modeling.request_words import describe_request, examples, template
 from cruddur_lab.modeling.runs import measure_patterns
 
 if TYPE_CHECKING:
@@ -51,6 +51,37 @@ def build_catalogue(lab: Lab) -> list[dict[str, Any]]:
             "patterns on: run `cruddur-lab seed` first"
         )
     return [entry(cost, lab.settings.table_name) for cost in measure_patterns(lab).values()]
+
+
+def measure_catalogue(lab: Lab) -> tuple[list[dict[str, Any]], str]:
+    """The entries, and a line saying which data they were measured on.
+
+    A table without the seed conversation (a fresh embedded engine, or no table yet) is
+    measured on a scratch table seeded as ``cruddur-lab seed`` does, deleted afterwards;
+    the learner's own table is never written to either way.
+    """
+    from cruddur_lab.errors import NotFound, TableMissing
+    from cruddur_lab.modeling.scratch import require_scratch_engine, scratch_table
+    from cruddur_lab.scripts.seed import seed
+
+    require_scratch_engine(lab)
+    name = lab.settings.table_name
+    try:
+        return build_catalogue(lab), (
+            f"measured on a scratch copy of table {name!r} (its current items)"
+        )
+    except (NotFound, TableMissing):
+        pass
+    with scratch_table(lab, copy=False, drain_stream=False) as seeded:
+        seed(seeded)
+        entries = build_catalogue(seeded)
+    for found in entries:  # shown under the learner's table name, as a copy's are
+        for request in found["requests"]:
+            request["table"] = name
+    return entries, (
+        f"table {name!r} has no seed conversation: measured on a seeded scratch table "
+        "(as `cruddur-lab seed` seeds), then deleted"
+    )
 
 
 def entry(cost: Measured, table_name: str) -> dict[str, Any]:
@@ -165,15 +196,6 @@ COLUMNS = tuple(title for _, title in _COLUMNS)
 def table_rows(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
     """One row of text cells a pattern, keyed by column title (for HTML or a narrower view)."""
     return [{title: _row(e)[key] for key, title in _COLUMNS} for e in entries]
-
-
-def format_table(entries: list[dict[str, Any]]) -> str:
-    """A plain-text table, one line per pattern, then the legend."""
-    rows = [_row(e) for e in entries]
-    widths = {key: max(len(title), *(len(r[key]) for r in rows)) for key, title in _COLUMNS}
-    lines = ["  ".join(title.ljust(widths[key]) for key, title in _COLUMNS).rstrip()]
-    lines += ["  ".join(r[key].ljust(widths[key]) for key, _ in _COLUMNS).rstrip() for r in rows]
-    return "\n".join([*lines, "", LEGEND])
 
 
 def format_markdown(entries: list[dict[str, Any]]) -> str:

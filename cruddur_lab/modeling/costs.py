@@ -204,7 +204,7 @@ def format_pattern(cost: Measured, *, width: int = 100) -> str:
     import textwrap
 
     from cruddur_lab.engine.trace import format_reported
-    from cruddur_lab.modeling.describe import describe_request
+    from cruddur_lab.modeling.request_words import describe_request
 
     per = "" if cost.per == "call" else f" (per {cost.per})"
     lines = [f"{cost.title}{per}"]

@@ -19,7 +19,7 @@ from typing import Any
 
 from cruddur_lab.capacity import item_size
 from cruddur_lab.model import PARTITION_KEY, SORT_KEY, short_ids
-from cruddur_lab.modeling.views import IndexDefinition, ItemCollection, item_collections
+from cruddur_lab.modeling.view_reads import IndexDefinition, ItemCollection, item_collections
 
 #: Salt for the ids matplotlib writes into SVG (clip paths): a fixed one keeps bytes stable.
 SVG_HASHSALT = "cruddur-lab"

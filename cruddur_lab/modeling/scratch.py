@@ -10,7 +10,8 @@ keys come from the model alone), filled with a copy of the current items, and dr
 ...     create_message(scratch, caller, group, "hi")
 
 Only off AWS: creating and filling a table on a real account is not something a cost report
-should do behind a learner's back.
+should do behind a learner's back. The design comparison (``design_comparison``) makes its
+tables with the same ``scratch_lab`` and ``make_table``.
 """
 
 from __future__ import annotations
@@ -22,49 +23,87 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab import model
-from cruddur_lab.errors import ConfigError
+from cruddur_lab.errors import ConfigError, CruddurLabError
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
     from cruddur_lab.engine.trace import Call
 
 
-def require_scratch_engine(lab: Lab) -> None:
+def require_scratch_engine(lab: Lab, what: str | None = None) -> None:
     """Refuse AWS before anything is sent: scratch tables are only made off AWS."""
     if lab.is_aws:
         raise ConfigError(
-            "measuring the write patterns needs a scratch copy of the table, which is never "
+            what
+            or "measuring the write patterns needs a scratch copy of the table, which is never "
             "created on AWS: run this on the embedded engine (the estimate follows AWS's rules)"
         )
 
 
+def scratch_lab(lab: Lab, name: str) -> Lab:
+    """A Lab on table ``name``, on ``lab``'s engine and clock (its table is not made yet)."""
+    from cruddur_lab.engine.lab import Lab
+
+    scratch = Lab(lab.settings.with_(table_name=name))
+    # The lab's clock, not a new one from the settings' pin: a lesson on kept data moves its
+    # clock past the newest message, and writes at the old pin would land on existing keys.
+    scratch.clock = lab.clock
+    return scratch
+
+
+def make_table(
+    scratch: Lab, spec: dict[str, Any] | None = None, *, refusal: str | None = None
+) -> None:
+    """Create the scratch Lab's table (the model's schema, or ``spec``), dropping one an
+    earlier run left behind. Never on AWS (``refusal`` says why, in the caller's words)."""
+    from cruddur_lab.scripts.schema import drop
+
+    require_scratch_engine(scratch, refusal)
+    name = scratch.settings.table_name
+    drop(scratch, yes=True)
+    with scratch.translate_errors():
+        scratch.dynamodb.create_table(
+            **(spec or model.create_table_spec(name, billing_mode="PAY_PER_REQUEST"))
+        )
+        scratch.dynamodb.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 300}
+        )
+
+
+def delete_scratch_table(scratch: Lab) -> str | None:
+    """Delete the scratch table and close its Lab; the line to say when it could not be."""
+    name = scratch.settings.table_name
+    try:
+        with scratch.translate_errors():
+            scratch.dynamodb.delete_table(TableName=name)
+    except Exception as error:
+        return (
+            f"scratch table {name!r} was left behind ({error}): delete it with "
+            f"`cruddur-lab drop --table {name}`"
+        )
+    finally:
+        scratch.close()
+    return None
+
+
 @contextlib.contextmanager
 def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> Iterator[Lab]:
-    """A Lab on a new table with the model's schema (and, with ``copy``, the current items).
+    """A Lab on a new table with the model's schema (and, with ``copy``, the current items),
+    deleted on exit; a table it could not delete is reported, never passed over.
 
     With ``drain_stream`` the copy's own stream records are handled first, so a stream
     processor started on the scratch table afterwards sees only what comes next.
     """
-    from cruddur_lab.engine.lab import Lab
     from cruddur_lab.scripts.lesson_data import move_clock_past_data
     from cruddur_lab.scripts.reads import read_all
     from cruddur_lab.scripts.seed import batch_write
 
     require_scratch_engine(lab)
+    items = read_all(lab, "scan") if copy else []
     # Unique, so notebooks running side by side on one engine never share a scratch table.
-    name = f"{lab.settings.table_name}-scratch-{uuid.uuid4().hex[:12]}"
-    scratch = Lab(lab.settings.with_(table_name=name))
-    # The lab's clock, not a new one from the settings' pin: a lesson on kept data moves its
-    # clock past the newest message, and writes at the old pin would land on existing keys.
-    scratch.clock = lab.clock
-    client = scratch.client("dynamodb")
-    with lab.translate_errors():
-        items = read_all(lab, "scan") if copy else []
-        client.create_table(**model.create_table_spec(name, billing_mode="PAY_PER_REQUEST"))
-        client.get_waiter("table_exists").wait(
-            TableName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50}
-        )
+    scratch = scratch_lab(lab, f"{lab.settings.table_name}-scratch-{uuid.uuid4().hex[:12]}")
     try:
+        make_table(scratch)
         if items:
             batch_write(scratch, items)
             if scratch.clock.is_pinned:
@@ -75,10 +114,14 @@ def scratch_table(lab: Lab, *, copy: bool = True, drain_stream: bool = True) -> 
 
             StreamProcessor(scratch).process_pending()
         yield scratch
-    finally:
-        with contextlib.suppress(Exception):
-            client.delete_table(TableName=name)
-        scratch.close()
+    except BaseException as error:
+        left = delete_scratch_table(scratch)
+        if left:
+            error.add_note(left)
+        raise
+    left = delete_scratch_table(scratch)
+    if left:
+        raise CruddurLabError(left)
 
 
 def renamed(calls: list[Call], old: str, new: str) -> list[Call]:

@@ -1,3 +1,13 @@
 """Notebook tooling: the notebook files, the papermill runner, the JupyterLab server and
 the displays a learner reads.
 """
+
+#: The modules of this layer (heavy imports stay inside them, so none is imported here).
+__all__ = [
+    "display",
+    "files",
+    "lab_server",
+    "parallel",
+    "runner",
+    "view_drawings",
+]

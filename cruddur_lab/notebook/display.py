@@ -14,6 +14,9 @@ from typing import Any
 
 from cruddur_lab.model import short_ids
 
+# Requests have their own renderer; these names stay importable from here for the notebooks.
+from cruddur_lab.notebook.request_display import format_request, format_requests  # noqa: F401
+
 #: Columns shown for items, in this order; others follow alphabetically.
 ITEM_COLUMNS = (
     "pk",
@@ -133,31 +136,6 @@ def format_mapping(values: Mapping[str, Any]) -> str:
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in values.items())
 
 
-def format_gsi_view(
-    items: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *, max_width: int = 40
-) -> str:
-    """The same items as the sparse GSI sees them: only rows with ``message_group_uuid``,
-    grouped by it, in sort-key order. Message rows have no such attribute and are absent."""
-    from cruddur_lab.model import GSI_PARTITION_KEY, GSI_SORT_KEY
-
-    indexed = [item for item in items if item.get(GSI_PARTITION_KEY)]
-    groups: dict[str, list[Mapping[str, Any]]] = {}
-    for item in sorted(indexed, key=lambda i: (i[GSI_PARTITION_KEY], i[GSI_SORT_KEY], i["pk"])):
-        groups.setdefault(item[GSI_PARTITION_KEY], []).append(item)
-    shown = [c for c in item_columns(indexed, columns) if c != GSI_PARTITION_KEY]
-    shown.sort(key=lambda c: c != GSI_SORT_KEY)  # the index's sort key first
-    blocks = [
-        f"{GSI_PARTITION_KEY} = {key}  ({len(rows)} item{'s' if len(rows) != 1 else ''})\n"
-        + format_table(rows, shown, max_width=max_width)
-        for key, rows in groups.items()
-    ]
-    left_out = len(items) - len(indexed)
-    footer = f"\n\n({left_out} item(s) without {GSI_PARTITION_KEY} are not in the index)"
-    return ("\n\n".join(blocks) if blocks else "(no items in the index)") + (
-        footer if left_out else ""
-    )
-
-
 def format_read_summary(result: Any, *, engine: str) -> str:
     """Count, ScannedCount and pages of a ``ReadResult``, then its capacity."""
     return (
@@ -225,35 +203,26 @@ def _partition_label(pk: str, count: int) -> str:
     return f"<code>pk = {html.escape(pk)}</code> &nbsp;({count} item{plural}; {kind})"
 
 
-def items_table_html(
-    items: Sequence[Mapping[str, Any]],
-    columns: Sequence[str] | None = None,
-    *,
-    max_width: int = HTML_MAX_WIDTH,
-    ids: str = "full",
-) -> str:
-    """Items as one plain HTML table, in the order given (a query result, say)."""
-    if not items:
-        return "<p><em>(no rows)</em></p>"
-    shown = item_columns(items, columns)
-    body = _html_rows(items, shown, max_width, ids)
-    return f'<table class="cruddur-items">{_html_head(shown)}<tbody>{body}</tbody></table>'
-
-
 def items_html(
     items: Sequence[Mapping[str, Any]],
     columns: Sequence[str] | None = None,
     *,
     max_width: int = HTML_MAX_WIDTH,
     ids: str = "full",
+    grouped: bool = True,
 ) -> str:
     """Items grouped into item collections: one band per partition key, rows in ``sk`` order.
 
     One ``<tbody>`` per collection, headed by a full-width row naming the ``pk``, so the
-    partitions of a single-table design are visible at a glance.
+    partitions of a single-table design are visible at a glance. ``grouped=False``: one
+    plain table, in the order given (a query result, say).
     """
     if not items:
-        return "<p><em>(no items)</em></p>"
+        return "<p><em>(no items)</em></p>" if grouped else "<p><em>(no rows)</em></p>"
+    if not grouped:
+        shown = item_columns(items, columns)
+        body = _html_rows(items, shown, max_width, ids)
+        return f'<table class="cruddur-items">{_html_head(shown)}<tbody>{body}</tbody></table>'
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for item in sorted(items, key=lambda i: (i["pk"], i["sk"])):
         groups.setdefault(item["pk"], []).append(item)
@@ -316,7 +285,7 @@ class ItemTable(ItemCollections):
 
     def _repr_html_(self) -> str:
         width = max(self.max_width, HTML_MAX_WIDTH)
-        return items_table_html(self.items, self.columns, max_width=width, ids=self.ids)
+        return items_html(self.items, self.columns, max_width=width, ids=self.ids, grouped=False)
 
     def __repr__(self) -> str:
         return format_items(self._text_items(), self.columns, max_width=self.max_width)
@@ -352,64 +321,3 @@ def compare_reads(reads: Mapping[str, Any]) -> ItemTable:
         for name, result in reads.items()
     ]
     return ItemTable(rows, columns, max_width=60)
-
-
-# --- requests as sent -------------------------------------------------------------------------
-#: Widest line of a request shown in a notebook; longer structures are broken over lines.
-REQUEST_WIDTH = 110
-#: A string value longer than this is cut (a 1 KB message adds nothing to a request's shape).
-REQUEST_VALUE_WIDTH = 72
-
-
-def _short_leaves(value: Any) -> Any:
-    if isinstance(value, str):
-        return shorten(value, REQUEST_VALUE_WIDTH)
-    if isinstance(value, dict):
-        return {key: _short_leaves(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_short_leaves(item) for item in value]
-    return value
-
-
-def _pretty(value: Any, indent: int, lead: int) -> str:
-    """JSON on one line when it fits in ``REQUEST_WIDTH``, else one member a line."""
-    import json
-
-    flat = json.dumps(value, ensure_ascii=False, default=str)
-    if (
-        indent + lead + len(flat) <= REQUEST_WIDTH
-        or not isinstance(value, dict | list)
-        or not value
-    ):
-        return flat
-    pad = " " * (indent + 2)
-    if isinstance(value, dict):
-        parts = [
-            f"{pad}{json.dumps(key)}: {_pretty(item, indent + 2, len(json.dumps(key)) + 2)}"
-            for key, item in value.items()
-        ]
-        return "{\n" + ",\n".join(parts) + "\n" + " " * indent + "}"
-    parts = [f"{pad}{_pretty(item, indent + 2, 0)}" for item in value]
-    return "[\n" + ",\n".join(parts) + "\n" + " " * indent + "]"
-
-
-def format_request(call: Any) -> str:
-    """One recorded request: its operation, the capacity the engine reported for it, then
-    the request as it was sent (typed values when the recorder kept the wire form)."""
-    added = getattr(call, "added", ())
-    # What the package sent: the recorder may add ReturnConsumedCapacity to get a figure.
-    request = {
-        k: v for k, v in (getattr(call, "wire", None) or call.params).items() if k not in added
-    }
-    head = call.operation
-    cost = getattr(call, "cost", None)
-    if cost is not None:
-        head += f"  (consumed, as the engine reported: {cost})"
-    return head + "\n" + _pretty(_short_leaves(request), 0, 0)
-
-
-def format_requests(calls: Sequence[Any]) -> str:
-    """Every recorded request, in the order sent."""
-    if not calls:
-        return "(no requests)"
-    return "\n".join(format_request(call) for call in calls)

@@ -228,15 +228,17 @@ def resolve_notebooks(folder: str | None) -> Path:
 
 def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
     """Run until Ctrl-C or SIGTERM; everything started here is gone when it returns."""
+    from cruddur_lab.engine.settings import given_options, notebook_parameters, resolve_given
     from cruddur_lab.notebook.runner import SharedEngine
 
     notebooks = resolve_notebooks(getattr(args, "notebooks", None))
-    settings = _settings_from(args)
+    settings = resolve_given(args)
     stopping = threading.Event()
     previous = _install_stop_handlers(stopping)
     try:
-        # --table and --now reach every kernel, replacing the notebooks' parameters.
-        session = {key: getattr(args, key, None) for key in ("table_name", "now")}
+        # --table (with --table-prefix) and --now reach every kernel, replacing the
+        # notebooks' parameters.
+        session = notebook_parameters(settings, given_options(args))
         with SharedEngine(settings, session) as engine:
             if stopping.is_set():  # Ctrl-C while the services were starting
                 return 128 + signal.SIGINT
@@ -258,16 +260,6 @@ def serve(args: argparse.Namespace, out: Callable[[str], None]) -> int:
         return 0
     finally:
         _restore_handlers(previous)
-
-
-def _settings_from(args: argparse.Namespace) -> Any:
-    from cruddur_lab.engine.settings import resolve
-
-    options = ("endpoint_url", "connection_url", "table_name", "region", "profile", "now", "up")
-    return resolve(
-        getattr(args, "engine", None),
-        **{key: getattr(args, key) for key in options if hasattr(args, key)},
-    )
 
 
 def startup_lines(engine: Any, jupyter: JupyterLab, notebooks: Path) -> list[str]:

@@ -19,8 +19,11 @@ from typing import Any
 from cruddur_lab.engine.settings import Settings
 from cruddur_lab.errors import CruddurLabError
 from cruddur_lab.notebook import runner
+from cruddur_lab.scripts.schema import require_reset_confirmation
 
 
+# The same parameters as runner.run (plus jobs) on purpose: it falls back to it, and the
+# CLI calls either through this one.
 def run(
     notebooks: Sequence[Path],
     settings: Settings,
@@ -34,6 +37,7 @@ def run(
 ) -> list[runner.NotebookRun]:
     """Run ``notebooks`` in ``jobs`` workers when the outputs stay a serial run's, else
     serially (``runner.run``), saying why; progress is printed in notebook order."""
+    require_reset_confirmation(settings, parameters or {})
     jobs = min(jobs, len(notebooks))
     reason = _why_serial(settings, keep_data) if jobs > 1 else None
     if jobs <= 1 or reason:

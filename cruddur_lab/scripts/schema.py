@@ -9,7 +9,10 @@ from cruddur_lab.errors import ConfirmationRequired, TableMismatch, TableMissing
 from cruddur_lab.model import create_table_spec, schema_differences
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from cruddur_lab.engine.lab import Lab
+    from cruddur_lab.engine.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,15 @@ def require_confirmation(lab: Lab, action: str, yes: bool) -> None:
         raise ConfirmationRequired(
             f"refusing to {action} on real AWS without confirmation: add --yes "
             "if you really mean it"
+        )
+
+
+def require_reset_confirmation(settings: Settings, parameters: Mapping[str, Any]) -> None:
+    """Notebooks run with ``reset`` drop the table first: on real AWS only with ``yes``."""
+    if settings.engine == "aws" and parameters.get("reset") and not parameters.get("yes"):
+        raise ConfirmationRequired(
+            f"refusing to run with reset on real AWS: it drops table {settings.table_name!r}; "
+            "add --yes if you really mean it"
         )
 
 

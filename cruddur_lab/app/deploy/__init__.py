@@ -11,6 +11,8 @@ HERE = Path(__file__).resolve().parent
 HANDLER_PATH = HERE / "handler.py"
 TEMPLATE_PATH = HERE / "template.yaml"
 
+__all__ = ["HANDLER_PATH", "HERE", "TEMPLATE_PATH", "build_zip"]
+
 
 def build_zip(target: str | Path) -> Path:
     """Write the Lambda deployment package: ``handler.py`` alone, at the zip's root."""

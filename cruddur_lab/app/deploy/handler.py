@@ -66,7 +66,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-# Repeated from cruddur_lab.model on purpose (see the module docstring); a test compares them.
+# Repeated from cruddur_lab.model on purpose: the Lambda folder is zipped alone and imports
+# nothing from the package (see the module docstring); a test compares the two copies.
 TABLE_NAME = "cruddur-messages"
 GSI_NAME = "message-group-sk-index"
 GSI_PARTITION_KEY = "message_group_uuid"

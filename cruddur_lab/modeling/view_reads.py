@@ -12,7 +12,7 @@ NoSQL Workbench's visualizer and the developer guide draw.
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-indexes-general-sparse-indexes.html
 
-Data only: ``cruddur_lab.notebook.model_views`` shows these as HTML and text.
+Data only: ``cruddur_lab.notebook.view_drawings`` shows these as HTML and text.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The modeling views on screen: an index read, the item collections and the access-pattern
 catalogue, as HTML and text.
 
-``cruddur_lab.modeling.views`` reads the data (the index itself, the left-out items, the
+``cruddur_lab.modeling.view_reads`` reads the data (the index itself, the left-out items, the
 collections); this module only shows it, with the table helpers of ``display``. JupyterLab
 shows ``_repr_html_``; papermill, nbval and a terminal get the fixed-width ``__repr__``,
 never wider than ``TEXT_WIDTH`` columns (values a reader can do without are cut or wrapped).
@@ -16,9 +16,8 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cruddur_lab.engine.trace import format_call
 from cruddur_lab.model import short_ids
-from cruddur_lab.modeling.views import (
+from cruddur_lab.modeling.view_reads import (
     KINDS,
     IndexView,
     ItemCollection,
@@ -32,6 +31,7 @@ from cruddur_lab.notebook.display import (
     rows_with_short_ids,
     shorten,
 )
+from cruddur_lab.notebook.request_display import format_request
 
 #: Widest line of the plain-text forms (a notebook's text output, a terminal).
 TEXT_WIDTH = 120
@@ -133,7 +133,7 @@ class IndexViewDisplay:
         blocks = [
             "\n".join(
                 [
-                    format_call(view.requests[0]) if view.requests else "(no request)",
+                    format_request(view.requests[0]) if view.requests else "(no request)",
                     *_summary_lines(view),
                     _LEGEND.format(projection=view.index.projection_type),
                 ]
@@ -160,7 +160,7 @@ class IndexViewDisplay:
     def _repr_html_(self) -> str:
         view = self.view
         columns = _marked_columns(view)
-        request = html.escape(format_call(view.requests[0])) if view.requests else ""
+        request = html.escape(format_request(view.requests[0])) if view.requests else ""
         parts = [
             f"<pre>{request}</pre>",
             "<p>" + "<br>".join(html.escape(line) for line in _summary_lines(view)) + "</p>",
@@ -292,8 +292,8 @@ class ItemCollectionsByKind:
 
 class CatalogueTable:
     """The catalogue in a notebook: every column as one HTML table in JupyterLab; as text, the
-    figures as a table and each pattern's requests wrapped below it, within ``TEXT_WIDTH``.
-    (``cruddur-lab catalogue`` prints one line a pattern, for a wide terminal.)"""
+    figures as a table and each pattern's requests wrapped below it, within ``TEXT_WIDTH``;
+    ``cruddur-lab catalogue`` prints the same text."""
 
     FIGURES = ("pattern", "RCU", "WCU", "index RCU", "index WCU", "per s at 5/5", "$ per M")
     WORDS = ("requests", "key condition", "filter", "order, page")

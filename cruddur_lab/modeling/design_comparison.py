@@ -40,10 +40,10 @@ class Design:
     uses_stream = True
 
     def __init__(self, lab: Lab, table_name: str) -> None:
-        from cruddur_lab.engine.lab import Lab as LabClass
+        from cruddur_lab.modeling.scratch import scratch_lab
 
-        self.lab = LabClass(lab.settings.with_(table_name=table_name))
-        self.lab.clock = lab.clock  # one clock: the same seed times and ids in every table
+        # One clock: the same seed times and ids in every table.
+        self.lab = scratch_lab(lab, table_name)
         lab.on_close(self.lab.close)
         self.table_name = table_name
         self.processor: Any = None
@@ -59,20 +59,14 @@ class Design:
         Never on AWS: making and dropping comparison tables in a real account is not
         something a lesson should do behind a learner's back.
         """
-        from cruddur_lab.errors import ConfigError
-        from cruddur_lab.scripts.schema import drop
+        from cruddur_lab.modeling.scratch import make_table
 
-        if self.lab.is_aws:
-            raise ConfigError(
-                f"the design comparison creates and drops its own tables ({self.table_name}); "
-                "it runs on the embedded or an endpoint engine, never on AWS"
-            )
-        drop(self.lab, yes=True)
-        with self.lab.translate_errors():
-            self.lab.dynamodb.create_table(**self.table_spec())
-            self.lab.dynamodb.get_waiter("table_exists").wait(
-                TableName=self.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
-            )
+        make_table(
+            self.lab,
+            self.table_spec(),
+            refusal=f"the design comparison creates and drops its own tables ({self.table_name}); "
+            "it runs on the embedded or an endpoint engine, never on AWS",
+        )
         self.seed()
         if self.uses_stream:
             from cruddur_lab.app.streams import StreamProcessor
