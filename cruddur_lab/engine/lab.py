@@ -88,9 +88,9 @@ class Lab:
         ``given`` holds the engine options (``settings.ENGINE_OPTIONS``, e.g. ``table_name``)
         and ``user_pool_id``; anything else goes to the embedded services (``pg_port``,
         ``pg_password``). On the embedded engine a running ``cruddur-lab up`` is shared
-        (``up`` chooses one when several run); what it was started with (table, clock, region) comes between the
-        arguments and the environment. ``attach=False`` ignores it and starts private
-        services.
+        (``up`` chooses one when several run); what it was started with (table, clock,
+        region) comes between the arguments and the environment. ``attach=False`` ignores it
+        and starts private services.
         """
         names = settings_module.SETTING_ARGUMENTS
         options: dict[str, Any] = {name: given.pop(name, None) for name in names}
