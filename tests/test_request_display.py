@@ -23,7 +23,9 @@ def test_a_transaction_is_one_line_per_action_within_120_columns(seeded_lab):
     calls = started(seeded_lab)
     text = format_requests([c for c in calls if c.operation == "TransactWriteItems"])
     lines = text.splitlines()
-    assert lines[0].startswith("TransactWriteItems cruddur-messages  (estimated on AWS: ")
+    assert lines[0].startswith(
+        "TransactWriteItems cruddur-messages  (consumed, as the engine reported: "
+    )
     assert len(lines) == 4  # the head and three Puts: two group rows and the message
     assert [line.split()[0] for line in lines[1:]] == ["Put", "Put", "Put"]
     assert all(line.endswith("7 attributes  if attribute_not_exists(pk)") for line in lines[1:])
@@ -43,7 +45,7 @@ def test_the_html_folds_the_full_wire_form_away_under_each_request(seeded_lab):
 def test_a_single_request_shows_its_parameters_as_sent(seeded_lab):
     calls = started(seeded_lab)
     query = format_requests([calls[0]])
-    assert query.startswith("Query  (estimated on AWS: ")
+    assert query.startswith("Query  (consumed, as the engine reported: ")
     assert '"KeyConditionExpression": "#n1 = :v1"' in query
 
 

@@ -51,7 +51,8 @@ def test_clients_that_are_not_ours_see_what_aws_would_bill(private_tmp):
     env = clean_env(private_tmp)
     up = Up(env, "--port", str(free_port()), "--pg-port", str(free_port()))
     try:
-        client_env = bootcamp_environment(up.read_until("press Ctrl-C to stop"), private_tmp)
+        up.read_until("press Ctrl-C to stop")
+        client_env = bootcamp_environment(env, private_tmp)
         endpoint = client_env["AWS_ENDPOINT_URL"]
 
         def run(*argv: str) -> str:

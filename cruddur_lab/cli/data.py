@@ -82,11 +82,7 @@ def cmd_list_conversations(args: argparse.Namespace) -> None:
 def _print_capacity(lab: Any, result: Any) -> None:
     from cruddur_lab.notebook.display import format_capacity
 
-    out(
-        format_capacity(
-            result.reported_capacity, result.estimated_capacity, engine_is_aws=lab.is_aws
-        )
-    )
+    out(format_capacity(result.reported_capacity, engine=lab.settings.engine))
 
 
 @command("walkthrough", "schema-load → seed → scan → reads → Cognito, on one engine")
