@@ -243,3 +243,40 @@ def test_a_run_on_the_embedded_engine_hands_its_region_to_the_kernels(tmp_path):
         assert engine.environment["AWS_REGION"] == "eu-west-1"
     finally:
         engine.stop()
+
+
+_NAMESPACE_PROBE = (
+    "import sys\n"
+    "names = sorted(n for n in globals() if not n.startswith('_') or n in ('_', '_i'))\n"
+    "print(names, get_ipython().execution_count, len(In), 'pandas' in sys.modules)"
+)
+
+
+def test_a_warm_kernel_shows_a_notebook_what_a_cold_one_shows(tmp_path):
+    """The runner starts each next kernel ahead, with the common imports done at start-up:
+    the notebook must find the namespace, history and execution counts of a cold kernel."""
+    import papermill
+
+    source = nbformat.v4.new_notebook()
+    source.cells = [nbformat.v4.new_code_cell(_NAMESPACE_PROBE)]
+    source.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("first", "second", "third"):  # the second and third run on warm kernels
+        nbformat.write(source, folder / f"{name}.ipynb")
+    cold = tmp_path / "cold.ipynb"
+    papermill.execute_notebook(
+        str(folder / "first.ipynb"), str(cold), kernel_name="python3", progress_bar=False
+    )
+
+    result = run_cli(
+        *(str(folder / f"{n}.ipynb") for n in ("first", "second", "third")),
+        "--output",
+        str(tmp_path / "out"),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected = code_outputs(cold)
+    assert expected[-1].startswith("['In', 'Out', ")
+    for name in ("first", "second", "third"):
+        assert code_outputs(tmp_path / "out" / f"{name}.ipynb") == expected, name

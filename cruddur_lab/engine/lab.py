@@ -29,6 +29,19 @@ from cruddur_lab.engine.upstate import RunningUp
 from cruddur_lab.errors import LoopbackViolation, PostgresUnreachable, translated
 
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+#: botocore's data loader, shared by every Lab's session: each new session would otherwise
+#: parse the endpoint rules and the DynamoDB models from JSON again (0.2 s a Lab, and
+#: lessons open a Lab per design or scratch table). The data is read-only.
+_LOADER: Any = None
+
+
+def _shared_loader() -> Any:
+    global _LOADER
+    if _LOADER is None:
+        from botocore.loaders import create_loader
+
+        _LOADER = create_loader()
+    return _LOADER
 
 
 def is_loopback(url: str) -> bool:
@@ -173,7 +186,11 @@ class Lab:
                 # AWS_PROFILE is for engine aws only: a profile this machine lacks must not
                 # break the embedded engine, nor a real one sign local requests.
                 core = BotocoreSession(session_vars={"profile": (None, None, None, None)})
+                loader = _shared_loader()
+                core.register_component("data_loader", loader)
                 self._session = boto3.session.Session(botocore_session=core)
+                # boto3 appends its own data folder to the loader's path on every session.
+                loader.search_paths[:] = dict.fromkeys(loader.search_paths)
                 # Looking for credentials must not probe the EC2/ECS metadata services
                 # (169.254.169.254 and friends): off this machine, and a second's wait each.
                 resolver = self._session._session.get_component("credential_provider")

@@ -28,12 +28,15 @@ from typing import Any
 from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.engine.settings import Settings
 from cruddur_lab.errors import InvalidArgument
+from cruddur_lab.notebook import schedule
 from cruddur_lab.notebook.files import (
     ENGINE_VARIABLES,
     KERNEL_ARGUMENTS,
     KERNEL_NAME,
     kernel_environment,
+    skip_iri_grammars,
 )
+from cruddur_lab.notebook.kernels import WarmKernels
 
 
 @dataclass
@@ -252,8 +255,16 @@ def _failing_line(traceback: list[str]) -> str | None:
 
 
 def run_notebook(
-    notebook: Path, output: Path, parameters: Mapping[str, Any], *, timeout: int
+    notebook: Path,
+    output: Path,
+    parameters: Mapping[str, Any],
+    *,
+    timeout: int,
+    kernel: Any = None,
 ) -> NotebookRun:
+    """Execute one notebook with papermill; ``kernel`` is a started kernel manager to run it
+    on (``WarmKernels.take``), else papermill starts one."""
+    skip_iri_grammars()
     import papermill
 
     target = output / notebook.name
@@ -272,6 +283,7 @@ def run_notebook(
                 cwd=str(notebook.parent),
                 execution_timeout=timeout,
                 extra_arguments=KERNEL_ARGUMENTS,
+                km=kernel,
             )
     except Exception as error:  # a failed notebook is a result, not a crash of the run
         failure = describe_failure(error)
@@ -310,14 +322,19 @@ def run(
         if parameters:
             out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
         remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
-        with kernel_environment(engine.environment, remove):
+        with kernel_environment(engine.environment, remove), WarmKernels() as kernels:
             for number, notebook in enumerate(notebooks, start=1):
                 if engine.owned and not keep_data and number > 1:
                     engine.empty()
                 given = {**engine.session, **(parameters or {})}
-                result = run_notebook(notebook, output, given, timeout=timeout)
+                kernel = kernels.take(notebook.parent, more=number < len(notebooks))
+                try:
+                    result = run_notebook(notebook, output, given, timeout=timeout, kernel=kernel)
+                finally:
+                    kernels.release(kernel)
                 out(progress_line(number, len(notebooks), result))
                 results.append(result)
+    schedule.save_seconds(output, results)
     return results
 
 
