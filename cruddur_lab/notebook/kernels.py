@@ -1,27 +1,79 @@
 """Warm kernels: the next notebook's kernel starts while the current notebook runs.
 
 papermill starts each notebook's kernel cold: a process, IPython, and then the notebook's
-own first imports (boto3, psycopg, the package), about a second before the first cell.
-``WarmKernels`` starts the next kernel as a notebook begins, with those imports done at
-kernel start-up (``exec_lines``: before the kernel answers, outside the learner's history
-and namespace), so the next notebook finds its kernel up. Each kernel still runs exactly one
-notebook, so nothing of one notebook reaches the next. A kernel is shut down in the
-background: the request goes out when its notebook ends, the wait comes later.
+own first imports (boto3, psycopg, the package, matplotlib for a figure), about a second
+before the first cell. ``WarmKernels`` starts the next kernel as a notebook begins, with the
+next notebook's imports done at kernel start-up (``exec_lines``: before the kernel answers,
+outside the learner's history and namespace), so the next notebook finds its kernel up.
+Each kernel still runs exactly one notebook, so nothing of one notebook reaches the next. A
+kernel is shut down in the background: the request goes out when its notebook ends, the
+wait comes later.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
 from cruddur_lab.notebook.files import KERNEL_ARGUMENTS, KERNEL_NAME
 
-#: What nearly every notebook imports first (the others import them lazily, on first use).
+#: What nearly every notebook needs first (the package imports them lazily, on first use).
 WARM_IMPORTS = ("boto3", "psycopg", "cruddur_lab.engine.lab", "cruddur_lab.scripts.reads")
-#: One statement that binds nothing in the learner's namespace.
-_WARM_LINE = f"import importlib as _w; [_w.import_module(m) for m in {WARM_IMPORTS!r}]; del _w"
+#: Heavy libraries a package module imports only when first used, by that module.
+LAZY_IMPORTS = {
+    "cruddur_lab.modeling.figure": ("matplotlib.figure", "matplotlib.backends.backend_svg"),
+}
+
+
+def warm_imports(notebook: Path | None) -> tuple[str, ...]:
+    """``WARM_IMPORTS``, the package modules ``notebook``'s code imports, and what they
+    import lazily: the imports to do while the notebook before it runs."""
+    wanted = list(WARM_IMPORTS)
+    for module in _imported_by(notebook) if notebook is not None else ():
+        if _is_package_module(module):
+            wanted += [module, *LAZY_IMPORTS.get(module, ())]
+    return tuple(dict.fromkeys(wanted))
+
+
+def _is_package_module(name: str) -> bool:
+    """True when ``name`` is a module of this package (not a name inside one)."""
+    top, _, rest = name.partition(".")
+    if top != "cruddur_lab" or not rest:
+        return False
+    base = Path(__file__).resolve().parents[1].joinpath(*rest.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _imported_by(notebook: Path) -> list[str]:
+    try:
+        cells = json.loads(notebook.read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return []
+    found = []
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell.get("source", "")))
+        except SyntaxError:  # magics: the cell's imports are not worth a guess
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                # ``from package import module`` names a module too (else: skipped).
+                found += [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+    return found
+
+
+def _warm_line(modules: tuple[str, ...]) -> str:
+    """One line that imports ``modules`` and binds nothing the notebook can see (a
+    comprehension's variable stays inside it)."""
+    return f"import importlib as _w; [_w.import_module(m) for m in {modules!r}]; del _w"
 
 
 @functools.cache
@@ -48,30 +100,34 @@ def _kernel_manager_class() -> type:
 class WarmKernels:
     """One kernel started ahead of the notebook that will use it (papermill's ``km``)."""
 
-    def __init__(self, *, warm_imports: bool = True) -> None:
-        self.arguments = [*KERNEL_ARGUMENTS]
-        if warm_imports:
-            self.arguments.append(f"--IPKernelApp.exec_lines={_WARM_LINE}")
+    def __init__(self) -> None:
         self._next: tuple[Path, Any] | None = None
         self._ending: list[Any] = []
 
-    def _start(self, cwd: Path) -> Any:
+    def _start(self, notebook: Path) -> Any:
         from jupyter_core.utils import run_sync
 
         km = _kernel_manager_class()(kernel_name=KERNEL_NAME)
+        warm = f"--IPKernelApp.exec_lines={_warm_line(warm_imports(notebook))}"
         # Launching returns once the process exists; it boots while the caller works.
-        run_sync(km.start_kernel)(extra_arguments=self.arguments, cwd=str(cwd))
+        run_sync(km.start_kernel)(
+            extra_arguments=[*KERNEL_ARGUMENTS, warm], cwd=str(notebook.parent)
+        )
         return km
 
-    def take(self, cwd: Path, *, more: bool) -> Any:
-        """A kernel for a notebook run in ``cwd``; with ``more``, start the next one now."""
+    def take(self, notebook: Path, *, following: Path | None) -> Any:
+        """A kernel for ``notebook`` (run in its folder); start one for ``following`` now.
+
+        A kernel started for another notebook of the same folder serves as well: only the
+        imports done ahead differ.
+        """
         ready, self._next = self._next, None
-        if ready is not None and ready[0] != cwd:
+        if ready is not None and ready[0].parent != notebook.parent:
             self._end(ready[1])
             ready = None
-        km = ready[1] if ready is not None else self._start(cwd)
-        if more:
-            self._next = (cwd, self._start(cwd))
+        km = ready[1] if ready is not None else self._start(notebook)
+        if following is not None:
+            self._next = (following, self._start(following))
         return km
 
     def release(self, km: Any) -> None:

@@ -117,8 +117,10 @@ def _worker(
                         engine.empty()
                     first = False
                     given = {**engine.session, **parameters}
-                    more = claimed.value < len(tasks)
-                    kernel = kernels.take(Path(notebook).parent, more=more)
+                    # The kernel started now is for whichever notebook comes next.
+                    upcoming = claimed.value
+                    following = Path(tasks[upcoming][1]) if upcoming < len(tasks) else None
+                    kernel = kernels.take(Path(notebook), following=following)
                     try:
                         result = runner.run_notebook(
                             Path(notebook), Path(output), given, timeout=timeout, kernel=kernel

@@ -327,7 +327,8 @@ def run(
                 if engine.owned and not keep_data and number > 1:
                     engine.empty()
                 given = {**engine.session, **(parameters or {})}
-                kernel = kernels.take(notebook.parent, more=number < len(notebooks))
+                following = notebooks[number] if number < len(notebooks) else None
+                kernel = kernels.take(notebook, following=following)
                 try:
                     result = run_notebook(notebook, output, given, timeout=timeout, kernel=kernel)
                 finally:
