@@ -126,6 +126,10 @@ def run(
                 "notes": report.notes,
             }
             print(f"{name}: {seconds:.1f} s, load {load_end:.2f} at the end", flush=True)
+            for figure in report.figures:
+                extra = {k: v for k, v in figure.items() if k not in ("figure", "value", "unit")}
+                shown = ", ".join(f"{k} {_cell(v)}" for k, v in extra.items())
+                print(f"  {figure['figure']}: {_cell(figure['value'])} {figure['unit']} {shown}")
             for target in results["benchmarks"][name]["targets"]:
                 value = "" if target["value"] is None else f" {target['value']}"
                 print(f"  {target['target']} {target['limit']}:{value} {target['status']}")
