@@ -1,10 +1,11 @@
 """Warm kernels: the next notebook's kernel starts while the current notebook runs.
 
 papermill starts each notebook's kernel cold: a process, IPython, and then the notebook's
-own first imports (boto3, psycopg, the package, matplotlib for a figure), about a second
-before the first cell. ``WarmKernels`` starts the next kernel as a notebook begins, with the
-next notebook's imports done at kernel start-up (``exec_lines``: before the kernel answers,
-outside the learner's history and namespace), so the next notebook finds its kernel up.
+own first imports (boto3, psycopg, the package, matplotlib for a figure) and botocore's
+models for its first clients, about a second before the first cell. ``WarmKernels`` starts
+the next kernel as a notebook begins, with the next notebook's imports and those models
+loaded at kernel start-up (``exec_lines``: before the kernel answers, outside the learner's
+history and namespace), so the next notebook finds its kernel up.
 Each kernel still runs exactly one notebook, so nothing of one notebook reaches the next. A
 kernel is shut down in the background: the request goes out when its notebook ends, the
 wait comes later.
@@ -71,9 +72,12 @@ def _imported_by(notebook: Path) -> list[str]:
 
 
 def _warm_line(modules: tuple[str, ...]) -> str:
-    """One line that imports ``modules`` and binds nothing the notebook can see (a
-    comprehension's variable stays inside it)."""
-    return f"import importlib as _w; [_w.import_module(m) for m in {modules!r}]; del _w"
+    """One line that imports ``modules`` and botocore's models, and binds nothing the
+    notebook can see (a comprehension's variable stays inside it)."""
+    return (
+        f"import importlib as _w; [_w.import_module(m) for m in {modules!r}]; "
+        "_w.import_module('cruddur_lab.engine.lab').preload_models(); del _w"
+    )
 
 
 @functools.cache
