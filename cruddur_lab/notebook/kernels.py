@@ -24,19 +24,22 @@ from cruddur_lab.notebook.files import KERNEL_ARGUMENTS, KERNEL_NAME
 
 #: What nearly every notebook needs first (the package imports them lazily, on first use).
 WARM_IMPORTS = ("boto3", "psycopg", "cruddur_lab.engine.lab", "cruddur_lab.scripts.reads")
-#: Heavy libraries a package module imports only when first used, by that module.
+#: Heavy libraries a package module imports only when first used, by that module...
 LAZY_IMPORTS = {
     "cruddur_lab.modeling.figure": ("matplotlib.figure", "matplotlib.backends.backend_svg"),
 }
+#: ... and by what a notebook calls (every result's ``to_frame`` builds a DataFrame).
+LAZY_CALLS = {"to_frame": ("pandas",)}
 
 
 def warm_imports(notebook: Path | None) -> tuple[str, ...]:
     """``WARM_IMPORTS``, the package modules ``notebook``'s code imports, and what they
     import lazily: the imports to do while the notebook before it runs."""
     wanted = list(WARM_IMPORTS)
-    for module in _imported_by(notebook) if notebook is not None else ():
-        if _is_package_module(module):
-            wanted += [module, *LAZY_IMPORTS.get(module, ())]
+    for name in _used_by(notebook) if notebook is not None else ():
+        if _is_package_module(name):
+            wanted += [name, *LAZY_IMPORTS.get(name, ())]
+        wanted += LAZY_CALLS.get(name, ())
     return tuple(dict.fromkeys(wanted))
 
 
@@ -49,7 +52,8 @@ def _is_package_module(name: str) -> bool:
     return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
 
 
-def _imported_by(notebook: Path) -> list[str]:
+def _used_by(notebook: Path) -> list[str]:
+    """The modules ``notebook``'s code imports and the names of what it calls."""
     try:
         cells = json.loads(notebook.read_text())["cells"]
     except (OSError, ValueError, KeyError):
@@ -60,14 +64,17 @@ def _imported_by(notebook: Path) -> list[str]:
             continue
         try:
             tree = ast.parse("".join(cell.get("source", "")))
-        except SyntaxError:  # magics: the cell's imports are not worth a guess
+        except SyntaxError:  # magics: the cell is not worth a guess
             continue
-        for node in tree.body:
+        for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 # ``from package import module`` names a module too (else: skipped).
                 found += [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
             elif isinstance(node, ast.Import):
                 found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.Call):
+                called = node.func
+                found.append(getattr(called, "attr", getattr(called, "id", "")))
     return found
 
 
