@@ -126,6 +126,11 @@ class WarmKernels:
         )
         return km
 
+    def start_ahead(self, notebook: Path) -> None:
+        """Start the kernel ``notebook`` will take (when none is started yet)."""
+        if self._next is None:
+            self._next = (notebook, self._start(notebook))
+
     def take(self, notebook: Path, *, following: Path | None) -> Any:
         """A kernel for ``notebook`` (run in its folder); start one for ``following`` now.
 

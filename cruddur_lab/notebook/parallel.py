@@ -106,10 +106,15 @@ def _worker(
     os.close(devnull)
     try:
         session = {key: parameters.get(key) for key in ("table_name", "now")}
-        with runner.SharedEngine(settings, session) as engine:
-            remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
-            with kernel_environment(engine.environment, remove), WarmKernels() as kernels:
+        engine = runner.SharedEngine(settings, session)
+        try:
+            environment = engine.prepare()
+            remove = [name for name in ENGINE_VARIABLES if name not in environment]
+            with kernel_environment(environment, remove), WarmKernels() as kernels:
                 position = _claim(claimed, len(tasks))
+                if position is not None:  # its kernel boots while the engine starts
+                    kernels.start_ahead(Path(tasks[position][1]))
+                engine.start()
                 first = True
                 while position is not None:
                     index, notebook = tasks[position]
@@ -129,6 +134,8 @@ def _worker(
                         kernels.release(kernel)
                     results.put((index, result))
                     position = _claim(claimed, len(tasks))
+        finally:
+            engine.stop()
     except BaseException as error:  # the parent must hear of it, or it would wait forever
         results.put((None, f"{type(error).__name__}: {error}"))
 
