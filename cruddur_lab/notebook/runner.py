@@ -300,6 +300,9 @@ def run_notebook(
                 execution_timeout=timeout,
                 extra_arguments=KERNEL_ARGUMENTS,
                 km=kernel,
+                # Written once at the end (a failed cell included), not before and after
+                # every cell: the runner prints its own progress.
+                request_save_on_cell_execute=False,
             )
     except Exception as error:  # a failed notebook is a result, not a crash of the run
         failure = describe_failure(error)
