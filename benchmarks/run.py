@@ -7,7 +7,11 @@
     python benchmarks/run.py --engine aws --table-prefix alice- --only seed patterns --size full
 
 Every figure is measured side by side in one run on one machine; read the ratios. Each
-target of issue 14 is marked met, missed or not measured (at the size that was run).
+target is marked met, missed or not measured (at the size that was run); when other work
+kept the machine busy during a benchmark, its targets say so instead (``busy: load 3.2 >
+1.5, re-run``): a figure taken under load neither meets nor misses anything. The load
+average (1 min) is recorded at the start and end of every benchmark; before each one the
+run waits up to ``--settle`` seconds for the load left by the one before to fall.
 """
 
 from __future__ import annotations
@@ -46,7 +50,47 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run(names: list[str], size: str, engine: str = "embedded") -> dict[str, Any]:
+def busy_limit(cores: int | None = None) -> float:
+    """The 1-minute load above which a machine is too busy to judge a target: 0.75 a core."""
+    return 0.75 * (cores or os.cpu_count() or 1)
+
+
+def busy_reason(
+    load_start: float, load_end: float, *, own_cores: int = 1, cores: int | None = None
+) -> str | None:
+    """Why a benchmark's targets cannot be judged, or None when the machine was quiet.
+
+    The load at the start is the machine's own; by the end the benchmark has added up to
+    ``own_cores`` runnable processes of its own, which are allowed for.
+    """
+    limit = busy_limit(cores)
+    if load_start > limit:
+        return f"busy: load {load_start:.1f} > {limit:g} at the start, re-run"
+    if load_end > limit + own_cores:
+        return f"busy: load {load_end:.1f} > {limit + own_cores:g} at the end, re-run"
+    return None
+
+
+def judge(targets: list[dict[str, Any]], reason: str | None) -> list[dict[str, Any]]:
+    """The targets, with met or missed replaced by ``reason`` when the machine was busy."""
+    if reason is None:
+        return targets
+    return [{**t, "status": reason} if t["status"] in ("met", "missed") else t for t in targets]
+
+
+def settle(seconds: float, *, poll: float = 2.0) -> float:
+    """Wait up to ``seconds`` for the 1-minute load to fall under the busy limit; return it."""
+    deadline = time.monotonic() + seconds
+    load = os.getloadavg()[0]
+    while load > busy_limit() and time.monotonic() < deadline:
+        time.sleep(poll)
+        load = os.getloadavg()[0]
+    return load
+
+
+def run(
+    names: list[str], size: str, engine: str = "embedded", *, settle_seconds: float = 0
+) -> dict[str, Any]:
     import logging
 
     from cruddur_lab.engine.embedded import EmbeddedServices
@@ -65,17 +109,30 @@ def run(names: list[str], size: str, engine: str = "embedded") -> dict[str, Any]
     try:
         for name in names:
             module = importlib.import_module(f"bench_{name}")
+            load_start = settle(settle_seconds)
             started = time.perf_counter()
-            print(f"{name} ({size}) …", flush=True)
+            print(f"{name} ({size}, load {load_start:.2f}) …", flush=True)
             report = module.measure(services, **module.SIZES[size])
             seconds = time.perf_counter() - started
+            load_end = os.getloadavg()[0]
+            own = getattr(module, "CORES_USED", 1)
+            reason = busy_reason(load_start, load_end, own_cores=own)
             results["benchmarks"][name] = {
                 "seconds": round(seconds, 1),
+                "load": {"start": round(load_start, 2), "end": round(load_end, 2)},
+                "busy": reason,
                 "figures": report.figures,
-                "targets": report.targets,
+                "targets": judge(report.targets, reason),
                 "notes": report.notes,
             }
-            print(f"{name}: {seconds:.1f} s", flush=True)
+            print(f"{name}: {seconds:.1f} s, load {load_end:.2f} at the end", flush=True)
+            for figure in report.figures:
+                extra = {k: v for k, v in figure.items() if k not in ("figure", "value", "unit")}
+                shown = ", ".join(f"{k} {_cell(v)}" for k, v in extra.items())
+                print(f"  {figure['figure']}: {_cell(figure['value'])} {figure['unit']} {shown}")
+            for target in results["benchmarks"][name]["targets"]:
+                value = "" if target["value"] is None else f" {target['value']}"
+                print(f"  {target['target']} {target['limit']}:{value} {target['status']}")
     finally:
         if services is not None:
             services.stop()
@@ -103,23 +160,37 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         f"Machine: {info['cores']} cores, {info['memory GB']} GB, Python {info['python']}, "
         f"{info['platform']}; load average {info['load average (1 min) at start']} at the "
-        "start. The machine was shared with other engineers running tests, so absolute times "
-        "are noisy: every ratio below compares variants measured side by side in the same "
-        "run, on the same engine.",
+        "start. Every ratio below compares variants measured side by side in the same run, "
+        "on the same engine; absolute times depend on the machine. A benchmark that ran "
+        f"while the load average (1 min) was over {busy_limit(info['cores']):g} (0.75 a "
+        "core; its own processes allowed for at the end) judges no target: its rows say "
+        "busy and ask for a re-run.",
         "",
         f"Packages: {packages}.",
         "",
         "## Targets",
         "",
-        "| benchmark | target | limit | measured | status |",
-        "|---|---|---|---:|---|",
+        "| benchmark | target | limit | measured | status | load start → end |",
+        "|---|---|---|---:|---|---|",
     ]
     for name, bench in results["benchmarks"].items():
+        load = bench.get("load", {})
+        loads = f"{load.get('start', '')} → {load.get('end', '')}"
         for t in bench["targets"]:
             value = "" if t["value"] is None else _cell(t["value"])
-            lines.append(f"| {name} | {t['target']} | {t['limit']} | {value} | **{t['status']}** |")
+            lines.append(
+                f"| {name} | {t['target']} | {t['limit']} | {value} | **{t['status']}** | {loads} |"
+            )
     for name, bench in results["benchmarks"].items():
-        lines += ["", f"## {name}", "", f"({bench['seconds']} s in all)", ""]
+        load = bench.get("load", {})
+        lines += [
+            "",
+            f"## {name}",
+            "",
+            f"({bench['seconds']} s in all; load average {load.get('start')} at the start, "
+            f"{load.get('end')} at the end{'; ' + bench['busy'] if bench.get('busy') else ''})",
+            "",
+        ]
         columns = ["figure", "value", "unit"]
         for figure in bench["figures"]:
             columns += [key for key in figure if key not in columns]
@@ -136,6 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("ci", "default", "full"), default="default")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS))
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=90,
+        help="seconds to wait before each benchmark for the load to fall (default 90)",
+    )
     parser.add_argument("--output", default=str(HERE), help="folder for RESULTS.md and json")
     parser.add_argument("--engine", choices=("embedded", "aws"), default="embedded")
     parser.add_argument("--table-prefix", default=None, help="prefix of every table (aws)")
@@ -150,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"(refused: {', '.join(refused) or 'no --table-prefix'})"
             )
         common.AWS = {"prefix": args.table_prefix}
-    results = run(args.only, args.size, args.engine)
+    results = run(args.only, args.size, args.engine, settle_seconds=args.settle)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     (output / "results.json").write_text(json.dumps(results, indent=2) + "\n")

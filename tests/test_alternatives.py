@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cruddur_lab.capacity import Cost
+from cruddur_lab.clock import DEFAULT_NOW
+from cruddur_lab.engine.lab import Lab
 from cruddur_lab.engine.trace import Call
 from cruddur_lab.model import SEED_GROUP_UUID, message_pk
 from cruddur_lab.modeling.alternatives import DESIGNS, compare, open_designs, race_first_messages
@@ -14,9 +16,16 @@ from cruddur_lab.modeling.design_comparison import messages_per_second
 from cruddur_lab.scripts.reads import read_all
 
 
-@pytest.fixture
-def designs(lab):
-    return {design.name: design for design in open_designs(lab, prefix="t-alt")}
+@pytest.fixture(scope="module")
+def designs(services):
+    """Built once for the module (four tables, seeded: the expensive part). Each test writes
+    only to conversations no other test reads (its own message texts, its own pair of
+    users), so they pass in any order; no test here takes the ``lab`` fixture, which would
+    empty the engine under them."""
+    services.reset()
+    lab = Lab.on_services(services, now=DEFAULT_NOW)
+    yield {design.name: design for design in open_designs(lab, prefix="t-alt")}
+    lab.close()
 
 
 def test_every_design_puts_the_new_message_on_top_of_the_receivers_inbox(designs):
@@ -85,7 +94,6 @@ def test_messages_per_second_is_bound_by_the_scarcer_capacity():
 
 
 def test_the_comparison_never_creates_tables_on_aws():
-    from cruddur_lab.engine.lab import Lab
     from cruddur_lab.errors import ConfigError
 
     with Lab.open("aws", environ={}) as aws:

@@ -6,6 +6,7 @@ the project folder, so the notebooks, kernels and papermill are the real ones.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,16 +111,40 @@ def test_parameters_reach_the_notebook_with_their_types(tmp_path):
     assert printed == "'bonjour' 3 1.5 None\nshared engine state: True\n"
 
 
-def test_every_notebook_runs_in_another_year_with_more_messages_building_on_shared_data(
+#: The notebooks whose code computes with the clock's year (04 and 07), and those that make
+#: and read the shared data they build on (00 seeds it, 02 finds it there).
+IN_ANOTHER_YEAR = ("00", "02", "04", "07")
+#: Code that reads a year, or writes a date, itself (the parameters cell aside).
+_COMPUTES_WITH_DATES = re.compile(r"\.year\b|\b(19|20)\d\d-\d\d|strftime|%Y")
+
+
+def test_only_the_notebooks_run_in_another_year_compute_with_the_year():
+    """What lets the run below skip the others: their code never reads the year or writes
+    a date; it passes the clock's timestamps through (moving with the ``now`` parameter)."""
+    from cruddur_lab.notebook.files import read_source, source_of
+
+    computing = []
+    for notebook in discover():
+        for cell in read_source(source_of(notebook)).cells:
+            if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
+                continue
+            if _COMPUTES_WITH_DATES.search(cell.source):
+                computing.append(notebook.name[:2])
+                break
+    assert {"04", "07"} <= set(computing) <= set(IN_ANOTHER_YEAR)
+
+
+def test_the_year_notebooks_run_in_another_year_with_more_messages_building_on_shared_data(
     tmp_path,
 ):
     result = run_cli(
+        *IN_ANOTHER_YEAR,
         *("-p", "now", "2027-01-01T00:10:00+00:00", "-p", "messages", "250"),
         *("--keep-data", "--output", str(tmp_path)),
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    count = len(discover())
+    count = len(IN_ANOTHER_YEAR)
     assert f"{count} notebooks: {count} ok, 0 failed" in result.stdout
     # The seed straddles midnight: only the ten messages after it are from 2027.
     outputs = code_outputs(tmp_path / "04_conversations.ipynb")
@@ -243,3 +268,40 @@ def test_a_run_on_the_embedded_engine_hands_its_region_to_the_kernels(tmp_path):
         assert engine.environment["AWS_REGION"] == "eu-west-1"
     finally:
         engine.stop()
+
+
+_NAMESPACE_PROBE = (
+    "import sys\n"
+    "names = sorted(n for n in globals() if not n.startswith('_') or n in ('_', '_i'))\n"
+    "print(names, get_ipython().execution_count, len(In), 'pandas' in sys.modules)"
+)
+
+
+def test_a_warm_kernel_shows_a_notebook_what_a_cold_one_shows(tmp_path):
+    """The runner starts each next kernel ahead, with the common imports done at start-up:
+    the notebook must find the namespace, history and execution counts of a cold kernel."""
+    import papermill
+
+    source = nbformat.v4.new_notebook()
+    source.cells = [nbformat.v4.new_code_cell(_NAMESPACE_PROBE)]
+    source.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("first", "second", "third"):  # the second and third run on warm kernels
+        nbformat.write(source, folder / f"{name}.ipynb")
+    cold = tmp_path / "cold.ipynb"
+    papermill.execute_notebook(
+        str(folder / "first.ipynb"), str(cold), kernel_name="python3", progress_bar=False
+    )
+
+    result = run_cli(
+        *(str(folder / f"{n}.ipynb") for n in ("first", "second", "third")),
+        "--output",
+        str(tmp_path / "out"),
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected = code_outputs(cold)
+    assert expected[-1].startswith("['In', 'Out', ")
+    for name in ("first", "second", "third"):
+        assert code_outputs(tmp_path / "out" / f"{name}.ipynb") == expected, name

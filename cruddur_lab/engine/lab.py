@@ -29,6 +29,50 @@ from cruddur_lab.engine.upstate import RunningUp
 from cruddur_lab.errors import LoopbackViolation, PostgresUnreachable, translated
 
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+#: botocore's data loader, shared by every Lab's session: each new session would otherwise
+#: parse the endpoint rules and the DynamoDB models from JSON again (0.2 s a Lab, and
+#: lessons open a Lab per design or scratch table). The data is read-only.
+_LOADER: Any = None
+
+
+def _shared_loader() -> Any:
+    global _LOADER
+    if _LOADER is None:
+        from botocore.loaders import create_loader
+
+        _LOADER = create_loader()
+    return _LOADER
+
+
+def _local_session() -> Any:
+    """A boto3 session for a local engine, on the shared loader and no profile."""
+    import boto3
+    from botocore.session import Session as BotocoreSession
+
+    # AWS_PROFILE is for engine aws only: a profile this machine lacks must not break the
+    # embedded engine, nor a real one sign local requests.
+    core = BotocoreSession(session_vars={"profile": (None, None, None, None)})
+    loader = _shared_loader()
+    core.register_component("data_loader", loader)
+    session = boto3.session.Session(botocore_session=core)
+    # boto3 appends its own data folder to the loader's path on every session.
+    loader.search_paths[:] = dict.fromkeys(loader.search_paths)
+    return session
+
+
+def preload_models(region: str = "us-east-1") -> None:
+    """Read what a Lab's clients need from botocore's data (endpoint rules, the DynamoDB,
+    Streams and Cognito models, paginators, waiters) into the shared loader; no request is
+    sent. A kernel started ahead of its notebook does it while the notebook before runs."""
+    session = _local_session()
+    kwargs = {"region_name": region, "endpoint_url": "http://127.0.0.1:9", **_DUMMY_CREDENTIALS}
+    dynamodb = session.client("dynamodb", **kwargs)
+    for operation in ("query", "scan"):
+        dynamodb.get_paginator(operation)
+    dynamodb.get_waiter("table_exists")
+    session.client("dynamodbstreams", **kwargs)
+    session.client("cognito-idp", **kwargs).get_paginator("list_user_pools")
+    session.resource("dynamodb", **kwargs)
 
 
 def is_loopback(url: str) -> bool:
@@ -147,17 +191,10 @@ class Lab:
 
     def _boto_session(self) -> Any:
         if self._session is None:
-            import boto3
-
             if self.settings.engine == "aws":
                 self._session = _aws_session(self.settings.profile)
             else:
-                from botocore.session import Session as BotocoreSession
-
-                # AWS_PROFILE is for engine aws only: a profile this machine lacks must not
-                # break the embedded engine, nor a real one sign local requests.
-                core = BotocoreSession(session_vars={"profile": (None, None, None, None)})
-                self._session = boto3.session.Session(botocore_session=core)
+                self._session = _local_session()
                 # Looking for credentials must not probe the EC2/ECS metadata services
                 # (169.254.169.254 and friends): off this machine, and a second's wait each.
                 resolver = self._session._session.get_component("credential_provider")

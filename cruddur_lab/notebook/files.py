@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,17 @@ _UNSTABLE_OUTPUT = {
     "a warning": re.compile(r"\b\w*Warning\b: "),
     "a temporary path": re.compile(r"/tmp/|cruddur-lab-pg-"),
 }
+
+
+def skip_iri_grammars() -> None:
+    """Call before nbformat or papermill is first imported.
+
+    jsonschema (which nbformat imports) builds some forty lark grammars at import when the
+    optional rfc3987-syntax is installed (JupyterLab's jupyter-events brings it): a second of
+    every run's start-up, for IRI format checks that no notebook schema uses. Blocking that
+    one import makes jsonschema leave those checks out, as it does when it is missing.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def notebooks_dir(start: Path | None = None) -> Path:

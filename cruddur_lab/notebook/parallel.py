@@ -2,9 +2,12 @@
 
 A serial run empties its engine before each notebook, so a notebook's output depends only
 on the notebook and its parameters. Each worker here starts an embedded engine of its own
-(moto keeps one state per process, hence processes rather than threads), takes the next
-notebook from a shared queue, and empties its engine before every notebook but its first:
-the outputs are the serial run's. Progress is printed in notebook order as results arrive.
+(moto keeps one state per process, hence processes rather than threads), claims the next
+notebook, and empties its engine before every notebook but its first (a reset: far cheaper
+than a new engine): the outputs are the serial run's. Notebooks are claimed longest first
+(the last run's seconds, else a guess), so no worker is left with a long one at the end;
+each worker starts its next kernel while a notebook runs (``WarmKernels``). Progress is
+printed in notebook order as results arrive.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from cruddur_lab.engine.settings import Settings
 from cruddur_lab.errors import CruddurLabError
-from cruddur_lab.notebook import runner
+from cruddur_lab.notebook import runner, schedule
 from cruddur_lab.scripts.schema import require_reset_confirmation
 
 
@@ -75,8 +78,19 @@ def _why_serial(settings: Settings, keep_data: bool) -> str | None:
     return None
 
 
+def _claim(claimed: Any, total: int) -> int | None:
+    """The next unclaimed position in the run's order, or None when all are taken."""
+    with claimed.get_lock():
+        position = claimed.value
+        if position >= total:
+            return None
+        claimed.value = position + 1
+        return position
+
+
 def _worker(
-    tasks: Any,
+    tasks: list[tuple[int, str]],
+    claimed: Any,
     results: Any,
     settings: Settings,
     parameters: dict[str, Any],
@@ -86,6 +100,7 @@ def _worker(
     import os
 
     from cruddur_lab.notebook.files import ENGINE_VARIABLES, kernel_environment
+    from cruddur_lab.notebook.kernels import WarmKernels
 
     # The kernels inherit this stderr; under load libzmq may print an assertion there while
     # they shut down. A serial run shows none of a kernel's stderr either (papermill's goes
@@ -95,20 +110,36 @@ def _worker(
     os.close(devnull)
     try:
         session = {key: parameters.get(key) for key in ("table_name", "now")}
-        with runner.SharedEngine(settings, session) as engine:
-            remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
-            with kernel_environment(engine.environment, remove):
+        engine = runner.SharedEngine(settings, session)
+        try:
+            environment = engine.prepare()
+            remove = [name for name in ENGINE_VARIABLES if name not in environment]
+            with kernel_environment(environment, remove), WarmKernels() as kernels:
+                position = _claim(claimed, len(tasks))
+                if position is not None:  # its kernel boots while the engine starts
+                    kernels.start_ahead(Path(tasks[position][1]))
+                engine.start()
                 first = True
-                while (task := tasks.get()) is not None:
-                    index, notebook = task
+                while position is not None:
+                    index, notebook = tasks[position]
                     if not first:
                         engine.empty()
                     first = False
                     given = {**engine.session, **parameters}
-                    result = runner.run_notebook(
-                        Path(notebook), Path(output), given, timeout=timeout
-                    )
+                    # The kernel started now is for whichever notebook comes next.
+                    upcoming = claimed.value
+                    following = Path(tasks[upcoming][1]) if upcoming < len(tasks) else None
+                    kernel = kernels.take(Path(notebook), following=following)
+                    try:
+                        result = runner.run_notebook(
+                            Path(notebook), Path(output), given, timeout=timeout, kernel=kernel
+                        )
+                    finally:
+                        kernels.release(kernel)
                     results.put((index, result))
+                    position = _claim(claimed, len(tasks))
+        finally:
+            engine.stop()
     except BaseException as error:  # the parent must hear of it, or it would wait forever
         results.put((None, f"{type(error).__name__}: {error}"))
 
@@ -124,15 +155,12 @@ def run_parallel(
     out: Callable[[str], None],
 ) -> list[Any]:
     context = multiprocessing.get_context("spawn")  # no forked copies of moto's threads
-    tasks, results = context.Queue(), context.Queue()
-    for index, notebook in enumerate(notebooks):
-        tasks.put((index, str(notebook)))
-    for _ in range(jobs):
-        tasks.put(None)
+    tasks = [(index, str(notebooks[index])) for index in schedule.longest_first(notebooks, output)]
+    claimed, results = context.Value("i", 0), context.Queue()
     workers = [
         context.Process(
             target=_worker,
-            args=(tasks, results, settings, dict(parameters), str(output), timeout),
+            args=(tasks, claimed, results, settings, dict(parameters), str(output), timeout),
             daemon=True,
         )
         for _ in range(jobs)
@@ -165,4 +193,6 @@ def run_parallel(
             worker.join(timeout=30)
             if worker.is_alive():
                 worker.terminate()
-    return [done[index] for index in range(len(notebooks))]
+    finished = [done[index] for index in range(len(notebooks))]
+    schedule.save_seconds(output, finished)
+    return finished

@@ -28,12 +28,15 @@ from typing import Any
 from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.engine.settings import Settings
 from cruddur_lab.errors import InvalidArgument
+from cruddur_lab.notebook import schedule
 from cruddur_lab.notebook.files import (
     ENGINE_VARIABLES,
     KERNEL_ARGUMENTS,
     KERNEL_NAME,
     kernel_environment,
+    skip_iri_grammars,
 )
+from cruddur_lab.notebook.kernels import WarmKernels
 
 
 @dataclass
@@ -101,9 +104,19 @@ class SharedEngine:
         self.attached: Any = None
         self.environment: dict[str, str] = {}
         self._state_dir: str | None = None
+        self._prepared = False
+
+    def prepare(self) -> dict[str, str]:
+        """The environment that leads kernels here, before anything is started: a kernel
+        may boot meanwhile (it reads the state file only when its notebook opens a Lab)."""
+        if not self._prepared:
+            self._prepare()
+            self._prepared = True
+        return self.environment
 
     def start(self) -> SharedEngine:
         try:
+            self.prepare()
             self._start()
         except BaseException:
             # Started services must not outlive a failure to publish them (a state file
@@ -112,33 +125,15 @@ class SharedEngine:
             raise
         return self
 
-    def _start(self) -> None:
+    def _prepare(self) -> None:
         from cruddur_lab.engine import upstate
 
         settings = self.settings
         if settings.engine == "embedded":
             self.attached = upstate.find(settings.up, settings.state_file)
         if settings.engine == "embedded" and self.attached is None:
-            from cruddur_lab.engine.embedded import EmbeddedServices
-
-            self.services = EmbeddedServices(
-                postgres=not settings.connection_url, region=settings.region
-            ).start()
             self._state_dir = tempfile.mkdtemp(prefix="cruddur-lab-run-")
-            state = Path(self._state_dir) / "up.json"
-            # The same record `cruddur-lab up` writes: kernels attach to it as "embedded".
-            upstate.write_state(
-                state,
-                {
-                    "name": "run",
-                    "pid": os.getpid(),
-                    "endpoint_url": self.services.endpoint_url,
-                    "connection_url": settings.connection_url or self.services.connection_url,
-                    "table_name": settings.table_name,
-                    "region": settings.region,
-                },
-            )
-            self.environment["CRUDDUR_LAB_STATE"] = str(state)
+            self.environment["CRUDDUR_LAB_STATE"] = str(Path(self._state_dir) / "up.json")
         elif self.attached is not None:
             self.environment["CRUDDUR_LAB_STATE"] = str(self.attached.path)
             for key in ("table_name", "now"):
@@ -161,6 +156,30 @@ class SharedEngine:
         self.environment["AWS_REGION"] = settings.region
         if self.session:
             self.environment[settings_module.SESSION_ENV] = json.dumps(self.session)
+
+    def _start(self) -> None:
+        """Start this run's own services and publish them where ``prepare`` said."""
+        if self._state_dir is None or self.services is not None:
+            return
+        from cruddur_lab.engine import upstate
+        from cruddur_lab.engine.embedded import EmbeddedServices
+
+        settings = self.settings
+        self.services = EmbeddedServices(
+            postgres=not settings.connection_url, region=settings.region
+        ).start()
+        # The same record `cruddur-lab up` writes: kernels attach to it as "embedded".
+        upstate.write_state(
+            self.environment["CRUDDUR_LAB_STATE"],
+            {
+                "name": "run",
+                "pid": os.getpid(),
+                "endpoint_url": self.services.endpoint_url,
+                "connection_url": settings.connection_url or self.services.connection_url,
+                "table_name": settings.table_name,
+                "region": settings.region,
+            },
+        )
 
     @property
     def owned(self) -> bool:
@@ -252,8 +271,16 @@ def _failing_line(traceback: list[str]) -> str | None:
 
 
 def run_notebook(
-    notebook: Path, output: Path, parameters: Mapping[str, Any], *, timeout: int
+    notebook: Path,
+    output: Path,
+    parameters: Mapping[str, Any],
+    *,
+    timeout: int,
+    kernel: Any = None,
 ) -> NotebookRun:
+    """Execute one notebook with papermill; ``kernel`` is a started kernel manager to run it
+    on (``WarmKernels.take``), else papermill starts one."""
+    skip_iri_grammars()
     import papermill
 
     target = output / notebook.name
@@ -272,6 +299,10 @@ def run_notebook(
                 cwd=str(notebook.parent),
                 execution_timeout=timeout,
                 extra_arguments=KERNEL_ARGUMENTS,
+                km=kernel,
+                # Written once at the end (a failed cell included), not before and after
+                # every cell: the runner prints its own progress.
+                request_save_on_cell_execute=False,
             )
     except Exception as error:  # a failed notebook is a result, not a crash of the run
         failure = describe_failure(error)
@@ -305,19 +336,31 @@ def run(
     output.mkdir(parents=True, exist_ok=True)
     results: list[NotebookRun] = []
     session = {key: (parameters or {}).get(key) for key in ("table_name", "now")}
-    with SharedEngine(settings, session) as engine:
-        out(f"engine: {engine.describe()}")
-        if parameters:
-            out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
-        remove = [name for name in ENGINE_VARIABLES if name not in engine.environment]
-        with kernel_environment(engine.environment, remove):
+    engine = SharedEngine(settings, session)
+    try:
+        environment = engine.prepare()
+        remove = [name for name in ENGINE_VARIABLES if name not in environment]
+        with kernel_environment(environment, remove), WarmKernels() as kernels:
+            kernels.start_ahead(notebooks[0])  # boots while the engine starts
+            engine.start()
+            out(f"engine: {engine.describe()}")
+            if parameters:
+                out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
             for number, notebook in enumerate(notebooks, start=1):
                 if engine.owned and not keep_data and number > 1:
                     engine.empty()
                 given = {**engine.session, **(parameters or {})}
-                result = run_notebook(notebook, output, given, timeout=timeout)
+                following = notebooks[number] if number < len(notebooks) else None
+                kernel = kernels.take(notebook, following=following)
+                try:
+                    result = run_notebook(notebook, output, given, timeout=timeout, kernel=kernel)
+                finally:
+                    kernels.release(kernel)
                 out(progress_line(number, len(notebooks), result))
                 results.append(result)
+    finally:
+        engine.stop()
+    schedule.save_seconds(output, results)
     return results
 
 

@@ -114,26 +114,28 @@ def _existing_messages(lab: Lab, message_group_uuid: str) -> dict[str, str]:
     return existing
 
 
-def _already_complete(lab: Lab, users: Sequence[User], count: int) -> list[dict[str, str]] | None:
-    """The planned messages when every one is already stored, ``[]`` when the conversation
-    holds no message yet, else None (then every stored message is read back).
+def _stored_plan(lab: Lab, count: int) -> tuple[str, datetime | None]:
+    """``("complete", anchor)`` when every planned message is already stored (``anchor``:
+    when the first one is), ``("empty", None)`` when the conversation holds no message yet,
+    else ``("partial", None)`` (then every stored message is read back).
 
-    A re-seed is the common case and reading every message back cost about as much as
-    writing them. The first message of the plan under the current clock (one GetItem), or
-    else the oldest message, gives the anchor; the plan then fixes each message's
-    ``sk`` one minute apart, and a ``COUNT`` of the plan's ``sk`` range equal to the plan's
-    length means nothing is missing: only the seed writes messages on that minute grid
-    before the clock's origin (the patterns write at "now", after it).
+    A re-seed is the common case, and neither reading every message back nor building the
+    whole plan in Python is needed to know nothing is missing. The first message of the
+    plan under the current clock (one GetItem), or else the oldest message, gives the
+    anchor; the plan then fixes each message's ``sk`` one minute apart, and a ``COUNT`` of
+    the plan's ``sk`` range equal to the plan's length means nothing is missing: only the
+    seed writes messages on that minute grid before the clock's origin (the patterns write
+    at "now", after it). Only the first and last planned messages are built.
     """
     if count == 0:
-        return None
+        return "partial", None
     client = lab.client("dynamodb")
     table = lab.settings.table_name
     pk = {"S": message_pk(SEED_GROUP_UUID)}
-    planned = plan_messages(lab, users, count, {})
+    anchor = _anchor(lab, count, {})
     first = client.get_item(
         TableName=table,
-        Key={"pk": pk, "sk": {"S": planned[0]["sk"]}},
+        Key={"pk": pk, "sk": {"S": _sort_key(anchor)}},
         ProjectionExpression="message_uuid",
     ).get("Item")
     if first is None or first["message_uuid"]["S"] != seed_message_uuid(0):
@@ -146,23 +148,28 @@ def _already_complete(lab: Lab, users: Sequence[User], count: int) -> list[dict[
             Limit=1,
         )["Items"]
         if not oldest:
-            return []  # nothing stored yet: every message is missing
+            return "empty", None  # nothing stored yet: every message is missing
         if oldest[0]["message_uuid"]["S"] != seed_message_uuid(0):
-            return None
-        planned = plan_messages(lab, users, count, {seed_message_uuid(0): oldest[0]["sk"]["S"]})
+            return "partial", None
+        anchor = _anchor(lab, count, {seed_message_uuid(0): oldest[0]["sk"]["S"]})
     kwargs: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
         "ExpressionAttributeValues": {
             ":pk": pk,
-            ":first": {"S": planned[0]["sk"]},
-            ":last": {"S": planned[-1]["sk"]},
+            ":first": {"S": _sort_key(anchor)},
+            ":last": {"S": _sort_key(anchor + (count - 1) * MESSAGE_INTERVAL)},
         },
         "Select": "COUNT",
     }
     pages = client.get_paginator("query").paginate(**kwargs)
     stored = sum(page["Count"] for page in pages)
-    return planned if stored == count else None
+    return ("complete", anchor) if stored == count else ("partial", None)
+
+
+def _sort_key(at: datetime) -> str:
+    """The ``sk`` of the seed message planned at ``at``."""
+    return format_timestamp(at)
 
 
 def _group_rows(lab: Lab, message_group_uuid: str) -> list[dict[str, Any]]:
@@ -178,15 +185,18 @@ def plan_messages(
     lab: Lab, users: Sequence[User], count: int, existing: dict[str, str]
 ) -> list[dict[str, str]]:
     """All ``count`` seed messages, timed from the anchor already stored if there is one."""
-    uuids = [seed_message_uuid(i) for i in range(count)]
-    anchor = None
-    for index, message_uuid in enumerate(uuids):
-        if message_uuid in existing:
-            anchor = parse_timestamp(existing[message_uuid]) - index * MESSAGE_INTERVAL
-            break
-    if anchor is None:
-        anchor = lab.clock.origin - count * MESSAGE_INTERVAL
-    return seed_conversation(users, count, anchor)
+    return seed_conversation(users, count, _anchor(lab, count, existing))
+
+
+def _anchor(lab: Lab, count: int, existing: dict[str, str]) -> datetime:
+    """When the first seed message is (or would be): from the first one stored, else one
+    minute per message before the clock's origin."""
+    if existing:
+        for index in range(count):
+            stored = existing.get(seed_message_uuid(index))
+            if stored is not None:
+                return parse_timestamp(stored) - index * MESSAGE_INTERVAL
+    return lab.clock.origin - count * MESSAGE_INTERVAL
 
 
 def seed_conversation(users: Sequence[User], count: int, anchor: datetime) -> list[dict[str, str]]:
@@ -194,16 +204,18 @@ def seed_conversation(users: Sequence[User], count: int, anchor: datetime) -> li
 
     Pure (no engine): the exports take their sample data from here.
     """
-    return [
-        message_item(
-            message_group_uuid=SEED_GROUP_UUID,
-            message_uuid=seed_message_uuid(index),
-            sender=users[index % 2],
-            text=seed_message_text(index),
-            created_at=format_timestamp(anchor + index * MESSAGE_INTERVAL),
-        )
-        for index in range(count)
-    ]
+    return [seed_message(users, index, anchor) for index in range(count)]
+
+
+def seed_message(users: Sequence[User], index: int, anchor: datetime) -> dict[str, str]:
+    """Seed message ``index`` of a conversation whose first message is at ``anchor``."""
+    return message_item(
+        message_group_uuid=SEED_GROUP_UUID,
+        message_uuid=seed_message_uuid(index),
+        sender=users[index % 2],
+        text=seed_message_text(index),
+        created_at=format_timestamp(anchor + index * MESSAGE_INTERVAL),
+    )
 
 
 def batch_write(
@@ -297,22 +309,20 @@ def seed(
     users_report = seed_users(lab)
     users = [find_user_by_handle(lab, handle) for handle in SEED_GROUP_HANDLES]
     with lab.translate_errors():
-        complete = _already_complete(lab, users, messages)
-        if complete:
-            planned, missing = complete, []
-        elif complete == []:
-            planned = plan_messages(lab, users, messages, {})
-            missing = planned
+        state, anchor = _stored_plan(lab, messages)
+        if state == "complete" and anchor is not None:  # only the newest is needed
+            newest, missing = seed_message(users, messages - 1, anchor), []
         else:
-            existing = _existing_messages(lab, SEED_GROUP_UUID)
+            existing = {} if state == "empty" else _existing_messages(lab, SEED_GROUP_UUID)
             planned = plan_messages(lab, users, messages, existing)
             missing = [item for item in planned if item["message_uuid"] not in existing]
+            newest = planned[-1] if planned else None
         written = _write_with_progress(lab, missing, progress, writers)
-        group_rows = _seed_group_rows(lab, users, planned[-1] if planned else None)
+        group_rows = _seed_group_rows(lab, users, newest)
     return SeedReport(
         users_inserted=users_report.inserted,
         messages_written=written,
-        messages_existing=len(planned) - len(missing),
+        messages_existing=messages - len(missing),
         group_rows_written=group_rows,
     )
 

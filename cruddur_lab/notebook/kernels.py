@@ -1,0 +1,189 @@
+"""Warm kernels: the next notebook's kernel starts while the current notebook runs.
+
+papermill starts each notebook's kernel cold: a process, IPython, and then the notebook's
+own first imports (boto3, psycopg, the package, matplotlib for a figure) and botocore's
+models for its first clients, about a second before the first cell. ``WarmKernels`` starts
+the next kernel as a notebook begins, with the next notebook's imports and those models
+loaded at kernel start-up (``exec_lines``: before the kernel answers, outside the learner's
+history and namespace), so the next notebook finds its kernel up.
+Each kernel still runs exactly one notebook, so nothing of one notebook reaches the next. A
+kernel is shut down in the background: the request goes out when its notebook ends, the
+wait comes later.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from cruddur_lab.notebook.files import KERNEL_ARGUMENTS, KERNEL_NAME
+
+#: What nearly every notebook needs first (the package imports them lazily, on first use).
+WARM_IMPORTS = ("boto3", "psycopg", "cruddur_lab.engine.lab", "cruddur_lab.scripts.reads")
+#: Heavy libraries a package module imports only when first used, by that module...
+LAZY_IMPORTS = {
+    "cruddur_lab.modeling.figure": ("matplotlib.figure", "matplotlib.backends.backend_svg"),
+}
+#: ... and by what a notebook calls (every result's ``to_frame`` builds a DataFrame).
+LAZY_CALLS = {"to_frame": ("pandas",)}
+
+
+def warm_imports(notebook: Path | None) -> tuple[str, ...]:
+    """``WARM_IMPORTS``, the package modules ``notebook``'s code imports, and what they
+    import lazily: the imports to do while the notebook before it runs."""
+    wanted = list(WARM_IMPORTS)
+    for name in _used_by(notebook) if notebook is not None else ():
+        if _is_package_module(name):
+            wanted += [name, *LAZY_IMPORTS.get(name, ())]
+        wanted += LAZY_CALLS.get(name, ())
+    return tuple(dict.fromkeys(wanted))
+
+
+def _is_package_module(name: str) -> bool:
+    """True when ``name`` is a module of this package (not a name inside one)."""
+    top, _, rest = name.partition(".")
+    if top != "cruddur_lab" or not rest:
+        return False
+    base = Path(__file__).resolve().parents[1].joinpath(*rest.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _used_by(notebook: Path) -> list[str]:
+    """The modules ``notebook``'s code imports and the names of what it calls."""
+    try:
+        cells = json.loads(notebook.read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return []
+    found = []
+    for cell in cells:
+        if cell.get("cell_type") != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell.get("source", "")))
+        except SyntaxError:  # magics: the cell is not worth a guess
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                # ``from package import module`` names a module too (else: skipped).
+                found += [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.Call):
+                called = node.func
+                found.append(getattr(called, "attr", getattr(called, "id", "")))
+    return found
+
+
+def _warm_line(modules: tuple[str, ...]) -> str:
+    """One line that imports ``modules`` and botocore's models, and binds nothing the
+    notebook can see (a comprehension's variable stays inside it)."""
+    return (
+        f"import importlib as _w; [_w.import_module(m) for m in {modules!r}]; "
+        "_w.import_module('cruddur_lab.engine.lab').preload_models(); del _w"
+    )
+
+
+@functools.cache
+def _kernel_manager_class() -> type:
+    from jupyter_client.manager import AsyncKernelManager
+
+    class _WarmKernelManager(AsyncKernelManager):
+        """A kernel manager that remembers its clients, to close them with the kernel
+        (nbclient leaves a client open when the kernel manager is not its own)."""
+
+        def client(self, **kwargs: Any) -> Any:
+            client = super().client(**kwargs)
+            self.__dict__.setdefault("_warm_clients", []).append(client)
+            return client
+
+        def close_clients(self) -> None:
+            for client in self.__dict__.pop("_warm_clients", []):
+                with contextlib.suppress(Exception):
+                    client.stop_channels()
+
+    return _WarmKernelManager
+
+
+class WarmKernels:
+    """One kernel started ahead of the notebook that will use it (papermill's ``km``)."""
+
+    def __init__(self) -> None:
+        self._next: tuple[Path, Any] | None = None
+        self._ending: list[Any] = []
+
+    def _start(self, notebook: Path) -> Any:
+        from jupyter_core.utils import run_sync
+
+        km = _kernel_manager_class()(kernel_name=KERNEL_NAME)
+        warm = f"--IPKernelApp.exec_lines={_warm_line(warm_imports(notebook))}"
+        # Launching returns once the process exists; it boots while the caller works.
+        run_sync(km.start_kernel)(
+            extra_arguments=[*KERNEL_ARGUMENTS, warm], cwd=str(notebook.parent)
+        )
+        return km
+
+    def start_ahead(self, notebook: Path) -> None:
+        """Start the kernel ``notebook`` will take (when none is started yet)."""
+        if self._next is None:
+            self._next = (notebook, self._start(notebook))
+
+    def take(self, notebook: Path, *, following: Path | None) -> Any:
+        """A kernel for ``notebook`` (run in its folder); start one for ``following`` now.
+
+        A kernel started for another notebook of the same folder serves as well: only the
+        imports done ahead differ.
+        """
+        ready, self._next = self._next, None
+        if ready is not None and ready[0].parent != notebook.parent:
+            self._end(ready[1])
+            ready = None
+        km = ready[1] if ready is not None else self._start(notebook)
+        if following is not None:
+            self._next = (following, self._start(following))
+        return km
+
+    def release(self, km: Any) -> None:
+        """Ask ``km``'s kernel to shut down; the wait for it to end comes later."""
+        self._finish(wait=False)
+        self._end(km)
+
+    def _end(self, km: Any) -> None:
+        from jupyter_core.utils import run_sync
+
+        km.close_clients()
+        with contextlib.suppress(Exception):
+            run_sync(km.request_shutdown)()
+        self._ending.append(km)
+
+    def _finish(self, *, wait: bool) -> None:
+        from jupyter_core.utils import run_sync
+
+        still: list[Any] = []
+        for km in self._ending:
+            try:
+                if not wait and run_sync(km.is_alive)():
+                    still.append(km)
+                    continue
+                # Kills the kernel if it has not ended within the wait.
+                run_sync(km.finish_shutdown)(waittime=5)
+                run_sync(km.cleanup_resources)()
+            except Exception:  # a kernel that is already gone has nothing left to end
+                continue
+        self._ending = still
+
+    def close(self) -> None:
+        """End the kernel started ahead, if any, and wait for every kernel to end."""
+        if self._next is not None:
+            self._end(self._next[1])
+            self._next = None
+        self._finish(wait=True)
+
+    def __enter__(self) -> WarmKernels:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
