@@ -72,7 +72,7 @@ from cruddur_lab.modeling.costs import (
     format_pattern,
     to_frame,
 )
-from cruddur_lab.modeling.runs import measure_patterns, measure_trade_offs, per_message
+from cruddur_lab.modeling.pattern_costs import measure_patterns, measure_trade_offs, per_message
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 from cruddur_lab.scripts.reads import get_conversation
 

@@ -48,7 +48,7 @@ def _left_behind(lab, run) -> list[dict]:
 
 def _by_hand(lab, catalogue: dict[str, dict]) -> dict[str, float]:
     from cruddur_lab.app.patterns import create_message, create_message_group, provision_caller
-    from cruddur_lab.modeling.runs import MEASURED_MESSAGE
+    from cruddur_lab.modeling.pattern_costs import MEASURED_MESSAGE
 
     users = PROFILE["--users"]
     messages = users * PROFILE["--messages"]

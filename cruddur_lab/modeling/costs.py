@@ -8,7 +8,7 @@ pattern, or an alternative design's action.
 
 >>> measured = measure(lab, get_conversation, lab)     # run it, keep its requests
 >>> measured.cost                                      # Cost(rcu=1.0, ...)
->>> costs = measure_patterns(lab)      # cruddur_lab.modeling.runs: every script and A-E
+>>> costs = measure_patterns(lab)      # cruddur_lab.modeling.pattern_costs: every script and A-E
 >>> costs["E"].sustained()             # messages/s the bootcamp's 5/5 allowed
 >>> costs["E"].on_demand_per_million() # dollars per million messages
 

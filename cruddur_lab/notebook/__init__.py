@@ -8,6 +8,7 @@ __all__ = [
     "files",
     "lab_server",
     "parallel",
+    "request_display",
     "runner",
     "view_drawings",
 ]
