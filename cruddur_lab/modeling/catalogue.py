@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.modeling.costs import BOOTCAMP_CAPACITY, ON_DEMAND_PRICES, Measured
-from cruddur_lab.modeling.request_words import describe_request, examples, template
 from cruddur_lab.modeling.pattern_costs import measure_patterns
+from cruddur_lab.modeling.request_words import describe_request, examples, template
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab

@@ -5,6 +5,7 @@ the displays a learner reads.
 #: The modules of this layer (heavy imports stay inside them, so none is imported here).
 __all__ = [
     "display",
+    "export_display",
     "files",
     "lab_server",
     "parallel",
