@@ -59,9 +59,9 @@ messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
 
 # %%
-import json
 import math
 
+import pandas as pd
 from IPython.display import display
 
 from cruddur_lab import Lab, capacity, model
@@ -69,12 +69,14 @@ from cruddur_lab.engine.trace import recording
 from cruddur_lab.modeling.costs import (
     BOOTCAMP_CAPACITY,
     ON_DEMAND_PRICES,
-    format_pattern,
     to_frame,
 )
-from cruddur_lab.modeling.runs import measure_patterns, measure_trade_offs, per_message
+from cruddur_lab.modeling.pattern_costs import measure_patterns, measure_trade_offs, per_message
+from cruddur_lab.notebook.request_display import PatternRequests, format_parameters
 from cruddur_lab.scripts.lesson_data import ensure_lesson_data
 from cruddur_lab.scripts.reads import get_conversation
+
+pd.set_option("display.width", 120)  # a table's text form on one line, as wide as the rest
 
 
 def verdict(guess, actual, unit, source="the engine reported"):
@@ -156,7 +158,7 @@ print(", ".join(costs))
 # `ReturnConsumedCapacity` that asks the engine for its figure.
 
 # %%
-print(json.dumps(costs["get-conversation"].requests[0].wire, indent=1))
+print(format_parameters("Query", costs["get-conversation"].requests[0].wire))
 
 # %% [markdown]
 # ### 3. Reads: get-conversation and Pattern A
@@ -170,10 +172,8 @@ guess_get_conversation = None  # RCU
 guess_pattern_a = None  # RCU, table and index together
 
 # %%
-print(format_pattern(costs["get-conversation"]))
+display(PatternRequests(costs["get-conversation"], costs["A"]))
 print(verdict(guess_get_conversation, costs["get-conversation"].cost.rcu, "RCU"))
-print()
-print(format_pattern(costs["A"]))
 cost_a = costs["A"].cost
 print(verdict(guess_pattern_a, cost_a.rcu + cost_a.index_rcu, "RCU"))
 
@@ -183,9 +183,7 @@ print(verdict(guess_pattern_a, cost_a.rcu + cost_a.index_rcu, "RCU"))
 # inbox row, the minimum; the scan reads every item, page by page:
 
 # %%
-for name in ("B", "list-conversations", "scan"):
-    print(format_pattern(costs[name]))
-    print()
+PatternRequests(*(costs[name] for name in ("B", "list-conversations", "scan")))
 
 # %% [markdown]
 # ### 4. Writes: Pattern C and the sparse index
@@ -197,7 +195,7 @@ for name in ("B", "list-conversations", "scan"):
 guess_c_table, guess_c_index = None, None  # WCU
 
 # %%
-print(format_pattern(costs["C"]))
+display(PatternRequests(costs["C"]))
 print(verdict(guess_c_table, costs["C"].cost.wcu, "table WCU"))
 print(verdict(guess_c_index, costs["C"].cost.index_wcu, "index WCU"))
 
@@ -211,7 +209,7 @@ print(verdict(guess_c_index, costs["C"].cost.index_wcu, "index WCU"))
 guess_d_table, guess_d_index = None, None  # WCU
 
 # %%
-print(format_pattern(costs["D"]))
+display(PatternRequests(costs["D"]))
 print(verdict(guess_d_table, costs["D"].cost.wcu, "table WCU"))
 print(verdict(guess_d_index, costs["D"].cost.index_wcu, "index WCU"))
 
@@ -231,7 +229,7 @@ print(verdict(guess_d_index, costs["D"].cost.index_wcu, "index WCU"))
 guess_e_table, guess_e_index = None, None  # WCU
 
 # %%
-print(format_pattern(costs["E"]))
+display(PatternRequests(costs["E"]))
 print(verdict(guess_e_table, costs["E"].cost.wcu, "table WCU"))
 print(verdict(guess_e_index, costs["E"].cost.index_wcu, "index WCU"))
 
@@ -283,8 +281,7 @@ display(money)
 
 # %%
 trade = measure_trade_offs(lab)
-print(format_pattern(trade["E-bootcamp"]))
-print()
+display(PatternRequests(trade["E-bootcamp"]))
 bootcamp, safe = trade["E-bootcamp"].cost, costs["E"].cost
 print(
     f"per message, table WCU: transactional {safe.wcu:g}, bootcamp {bootcamp.wcu:g}",
@@ -405,10 +402,11 @@ print(format_plan(class_plan))
 
 # %% [markdown]
 # The class's traffic fills a fraction of one unit: provisioned pays for four whole units
-# (table and index, reads and writes) that stand idle. The same model at 100,000 daily users:
+# (table and index, reads and writes) that stand idle. The same model at 100,000 daily users
+# (the tables that change; prices and what is not modeled are as above):
 
 # %%
-print(format_plan(large_plan))
+print(format_plan(large_plan, brief=True))
 
 # %%
 for guess, result in ((guess_class_mode, class_plan), (guess_large_mode, large_plan)):

@@ -49,8 +49,9 @@ messages = 100  # messages in the seed conversation
 reset = False  # True drops the table first; nothing is ever deleted unless you ask
 
 # %%
-import json
 import textwrap
+
+from IPython.display import display
 
 from cruddur_lab import Lab, model
 from cruddur_lab.app import patterns
@@ -60,6 +61,7 @@ from cruddur_lab.modeling.design_comparison import comparison_rows, messages_per
 from cruddur_lab.modeling.figure import collections_figure
 from cruddur_lab.modeling.view_reads import index_definition, read_index
 from cruddur_lab.notebook.display import format_table
+from cruddur_lab.notebook.export_display import ExportOutline
 from cruddur_lab.notebook.view_drawings import (
     CatalogueTable,
     IndexViewDisplay,
@@ -138,14 +140,12 @@ collections_figure(
 # CloudFormation resource; `cruddur-lab export workbench` a data model that
 # [NoSQL Workbench](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/workbench.Modeler.ImportExisting.html)
 # imports, with a facet per item kind whose key names are the key templates. Both come
-# from `cruddur_lab/model.py`.
+# from `cruddur_lab/model.py`. Below, what each file holds; in JupyterLab the whole file is
+# folded under its outline.
 
 # %%
-table = exports.cloudformation_template()["Resources"][exports.TABLE_RESOURCE]
-print(json.dumps(table["Properties"]["GlobalSecondaryIndexes"], indent=1))
-workbench = exports.workbench_model()
-for facet in workbench["DataModel"][0]["TableFacets"]:
-    print(facet["FacetName"], facet["KeyAttributeAlias"])
+for kind in exports.FORMATS:
+    display(ExportOutline(kind, exports.export(kind)))
 
 # %% [markdown]
 # ### 2. The alternatives, side by side

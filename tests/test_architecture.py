@@ -39,6 +39,18 @@ def test_the_layer_folders_are_what_ls_shows():
     assert folders == {"engine", "scripts", "app", "modeling", "notebook", "cli"}
 
 
+@pytest.mark.parametrize("layer", ["engine", "scripts", "app", "modeling", "notebook"])
+def test_each_layer_lists_every_module_it_holds_in_all(layer):
+    # A layer's __all__ is its table of contents; a module added without it goes unseen there.
+    # (cli's __all__ is its entry point, ``main``, so it is not a list of modules.)
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module(f"cruddur_lab.{layer}")
+    modules = {found.name for found in pkgutil.iter_modules(package.__path__)}
+    assert set(package.__all__) == modules
+
+
 @pytest.fixture
 def scratch(tmp_path: Path) -> Path:
     shutil.copytree(

@@ -48,7 +48,7 @@ def _left_behind(lab, run) -> list[dict]:
 
 def _by_hand(lab, catalogue: dict[str, dict]) -> dict[str, float]:
     from cruddur_lab.app.patterns import create_message, create_message_group, provision_caller
-    from cruddur_lab.modeling.runs import MEASURED_MESSAGE
+    from cruddur_lab.modeling.pattern_costs import MEASURED_MESSAGE
 
     users = PROFILE["--users"]
     messages = users * PROFILE["--messages"]
@@ -187,3 +187,23 @@ def test_bad_plan_input_is_one_line_and_exit_2(cli, args, line):  # noqa: F811
     assert code == 2 and out == ""
     assert err.startswith("cruddur-lab: error: ") and line in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_the_brief_plan_keeps_both_tables_and_the_verdict_and_leaves_the_repeats_out():
+    """Notebook 11 shows a second plan beside the first: 43 lines again, most of them the same."""
+    from cruddur_lab.modeling.capacity_plan import PerCall, Profile, plan
+    from cruddur_lab.modeling.plan_report import format_plan
+
+    figures = {
+        name: PerCall(name, f"pattern {name}", "call", 1.0, 2.0, 0.5, 1.0, items=1, item_bytes=300)
+        for name in "ABCDE"
+    }
+    result = plan(Profile(daily_users=100_000), figures)
+    full, brief = format_plan(result), format_plan(result, brief=True)
+    kept = ("Request units a month", "Provisioned for the peak", f"Cheaper: {result.total.cheaper}")
+    assert all(title in brief for title in kept)
+    assert "Storage a month's writes leave" in full and "Storage a month" not in brief
+    assert "not an invoice" in full and "not an invoice" not in brief
+    assert "Calls a day" not in brief
+    assert len(brief.splitlines()) < len(full.splitlines()) * 2 / 3
+    assert max(len(line) for line in brief.splitlines()) <= 120

@@ -22,7 +22,7 @@ from cruddur_lab.modeling.costs import (
     price_per_million,
     sustained_rate,
 )
-from cruddur_lab.modeling.runs import measure_patterns, measure_trade_offs, per_message
+from cruddur_lab.modeling.pattern_costs import measure_patterns, measure_trade_offs, per_message
 from cruddur_lab.modeling.scratch import scratch_table
 from cruddur_lab.scripts.reads import get_conversation, read_all, sort_items
 

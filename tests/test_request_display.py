@@ -56,3 +56,31 @@ def test_create_table_fits_on_a_screen():
     assert json.loads(text.split("\n", 1)[1]) == model.create_table_spec()
     assert len(text.splitlines()) <= 25
     assert max(len(line) for line in text.splitlines()) <= 120
+
+
+def test_a_measured_pattern_is_one_line_per_request_beside_the_engines_figures(seeded_lab):
+    """Notebook 11 listed each request in three or four wrapped lines (``format_pattern``)."""
+    from cruddur_lab.modeling.costs import measure
+    from cruddur_lab.notebook.request_display import PatternRequests
+
+    caller = provision_caller(seeded_lab, "andrewbrown")
+    measured = measure(seeded_lab, create_message_group, seeded_lab, caller, "londo", "Hi")
+    shown = PatternRequests(measured)
+    rows = shown.rows()
+    requests = [row for row in rows if row["kind"] == "request"]
+    assert len(requests) == len(measured.requests)
+    for row, call in zip(requests, measured.requests, strict=True):
+        assert (row["rcu"], row["wcu"], row["index_wcu"]) == (
+            call.cost.rcu,
+            call.cost.wcu,
+            call.cost.index_wcu,
+        )
+    (total,) = [row for row in rows if row["kind"] == "total"]
+    assert total["wcu"] == measured.cost.wcu and total["index_wcu"] == measured.cost.index_wcu
+    text = repr(shown)
+    assert max(len(line) for line in text.splitlines()) <= 120
+    # A request and its four figures on one line; only a long key list wraps.
+    assert len(text.splitlines()) <= 2 + 2 * len(measured.requests) + 2
+    assert "filter user_uuid = " in text  # the membership check's filter is said
+    assert text.splitlines()[-1].startswith("figures: reported by the embedded engine")
+    assert shown._repr_html_().count("<tr>") == 1 + len(rows)  # the head, then a row each

@@ -16,7 +16,6 @@ Engines live in a registry (``ENGINES``); each knows how to start or find its se
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +24,7 @@ from cruddur_lab.clock import Clock
 from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.engine.embedded import EmbeddedServices
 from cruddur_lab.engine.settings import Settings
-from cruddur_lab.engine.upstate import RunningUp
+from cruddur_lab.engine.upstate import RunningUp, is_loopback
 from cruddur_lab.errors import LoopbackViolation, PostgresUnreachable, translated
 
 _DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -73,16 +72,6 @@ def preload_models(region: str = "us-east-1") -> None:
     session.client("dynamodbstreams", **kwargs)
     session.client("cognito-idp", **kwargs).get_paginator("list_user_pools")
     session.resource("dynamodb", **kwargs)
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _refuse_non_loopback(request: Any, **_: Any) -> None:

@@ -141,23 +141,30 @@ def check_record(data: bytes, path: Path) -> dict[str, Any]:
     return state
 
 
-def _on_loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
+    """True when ``url``'s host is this machine (``localhost`` or a loopback address).
+
+    Here rather than in ``lab`` (which uses it to refuse a non-loopback embedded endpoint):
+    ``lab`` imports this module, so one definition serves both."""
     import ipaddress
 
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError:
-        return False
-    if parts.scheme != "http" or not host:
-        return False
+    host = urlsplit(url).hostname or ""
     if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _on_loopback(url: str) -> bool:
+    """A recorded endpoint ``up`` could have written: plain http, a valid port, loopback."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    return parts.scheme == "http" and bool(parts.hostname) and is_loopback(url)
 
 
 def write_state(path: str | Path, state: dict[str, Any]) -> None:

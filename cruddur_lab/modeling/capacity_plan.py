@@ -91,6 +91,8 @@ class PerCall:
     index_bytes: int = 0
 
 
+# A record of numbers with defaults, the shape of the Lambda's BatchResult (duplicates pairs
+# them by shape alone): nothing in common but the syntax.
 @dataclass(frozen=True)
 class Profile:
     """A traffic profile. Every message is one Pattern C call, every new conversation one

@@ -1,7 +1,7 @@
 """The access-pattern catalogue: pattern → requests → table or index → key condition → cost.
 
 Generated, never typed: every script and pattern A–E is run once (on a scratch copy of the
-table, ``cruddur_lab.modeling.runs.measure_patterns``) and each entry is read off the
+table, ``cruddur_lab.modeling.pattern_costs.measure_patterns``) and each entry is read off the
 requests it really sent -- operation, ``IndexName``, key condition, filter, order, page size,
 consistency, the values used -- with the capacity the engine reported (on the embedded
 engine AWS's rules, held to figures measured on DynamoDB). Rename the index in
@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cruddur_lab.modeling.costs import BOOTCAMP_CAPACITY, ON_DEMAND_PRICES, Measured
+from cruddur_lab.modeling.pattern_costs import measure_patterns
 from cruddur_lab.modeling.request_words import describe_request, examples, template
-from cruddur_lab.modeling.runs import measure_patterns
 
 if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab

@@ -8,7 +8,7 @@ pattern, or an alternative design's action.
 
 >>> measured = measure(lab, get_conversation, lab)     # run it, keep its requests
 >>> measured.cost                                      # Cost(rcu=1.0, ...)
->>> costs = measure_patterns(lab)      # cruddur_lab.modeling.runs: every script and A-E
+>>> costs = measure_patterns(lab)      # cruddur_lab.modeling.pattern_costs: every script and A-E
 >>> costs["E"].sustained()             # messages/s the bootcamp's 5/5 allowed
 >>> costs["E"].on_demand_per_million() # dollars per million messages
 
@@ -58,6 +58,8 @@ ON_DEMAND_PRICES = RequestUnitPrices(
 HOURS_PER_MONTH = 730
 
 
+# Shaped like RequestUnitPrices on purpose (duplicates pairs them): other units, priced on
+# another page, with the same provenance fields; one class for both would blur which is which.
 @dataclass(frozen=True)
 class CapacityPrices:
     """Provisioned capacity (per unit-hour) and storage (per GB-month), as published on a
@@ -196,49 +198,3 @@ def to_frame(costs: Sequence[Measured]) -> Any:
     import pandas as pd
 
     return pd.DataFrame([c.summary() for c in costs]).set_index("pattern")
-
-
-def format_pattern(cost: Measured, *, width: int = 100) -> str:
-    """One pattern's requests, each with what it touches and the capacity the engine
-    reported; then the total. Lines stay within ``width``."""
-    import textwrap
-
-    from cruddur_lab.engine.trace import format_reported
-    from cruddur_lab.modeling.request_words import describe_request
-
-    per = "" if cost.per == "call" else f" (per {cost.per})"
-    lines = [f"{cost.title}{per}"]
-
-    def add(text: str, indent: str) -> None:
-        lines.extend(
-            textwrap.wrap(
-                text,
-                width,
-                initial_indent=indent,
-                subsequent_indent=indent + "  ",
-                break_on_hyphens=False,
-            )
-        )
-
-    for number, call in enumerate(cost.requests, 1):
-        described = describe_request(call, templated=False)
-        where = f"index {described['index']}" if described["index"] else "table"
-        how = [described["consistency"], described["sort"]]
-        if described["page_size"]:
-            how.append(f"Limit {described['page_size']}")
-        add(f"{number}. {call.operation} on the {where} ({', '.join(h for h in how if h)})", "  ")
-        label = (
-            "writes"
-            if described["consistency"] in ("write", "transactional")
-            and (call.operation not in ("Query", "Scan", "GetItem"))
-            else "key"
-        )
-        if described["key_condition"]:
-            add(f"{label}: {described['key_condition']}", "     ")
-        if described["filter"]:
-            add(
-                f"filter: {described['filter']} (evaluated items are charged all the same)", "     "
-            )
-        add(format_reported(call), "     ")
-    lines.append(f"  total: {cost.cost}")
-    return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Per-call figures for the capacity plan, read off what the catalogue measures.
 
-The one place that depends on the measurement's shape (``runs.measure_patterns``' answer:
+The one place that depends on the measurement's shape (``pattern_costs.measure_patterns``' answer:
 each pattern's ``cost`` and its recorded ``requests``); the plan itself
 (``cruddur_lab.modeling.capacity_plan``) only sees ``PerCall``.
 
@@ -95,7 +95,7 @@ def _net_puts(operation: str, wire: Mapping[str, Any], stored: list[int]) -> lis
 def measure_per_call(lab: Lab) -> dict[str, PerCall]:
     """Per-call figures measured on a freshly seeded scratch table (the learner's table is
     not read, so a fresh machine plans like any other). Off AWS only, like the catalogue."""
-    from cruddur_lab.modeling.runs import measure_patterns
+    from cruddur_lab.modeling.pattern_costs import measure_patterns
     from cruddur_lab.modeling.scratch import scratch_table
     from cruddur_lab.scripts.seed import seed
 

@@ -50,9 +50,13 @@ def _capacity(arm: str) -> Callable[[Line], str]:
     return cell
 
 
-def format_plan(plan: Plan) -> str:
+def format_plan(plan: Plan, *, brief: bool = False) -> str:
     """The profile, three tables (request units and on-demand; provisioned for the peak;
-    storage after a month), the verdict, and what is not modeled."""
+    storage after a month), the verdict, and what is not modeled.
+
+    ``brief`` (a second plan beside a first, as notebook 11 shows one): the profile in a line,
+    the request units and the provisioned tables and the verdict; the calls a day, storage
+    (its total is in the verdict), prices and what is not modeled are as in the full form."""
     profile, total = plan.profile, plan.total
     traffic = (
         f"Traffic: {profile.daily_users:,g} daily users, {profile.messages_per_user:g} messages "
@@ -61,8 +65,11 @@ def format_plan(plan: Plan) -> str:
         f"{profile.inbox_reads_per_message:g} inbox reads a message, peak "
         f"{profile.peak_to_average:g}x the average. Calls a day:"
     )
+    if brief:
+        traffic = traffic.removesuffix(" Calls a day:")
     lines = [*textwrap.wrap(traffic, WIDTH)]
-    lines += [f"  {line.title}: {line.calls_per_day:,.0f}" for line in plan.lines]
+    if not brief:
+        lines += [f"  {line.title}: {line.calls_per_day:,.0f}" for line in plan.lines]
     read_units = ("RRU", "WRU", "RRU", "WRU")
     lines += [
         "",
@@ -96,6 +103,8 @@ def format_plan(plan: Plan) -> str:
             ],
             plan,
         ),
+    ]
+    storage = [
         "",
         _table(
             f"Storage a month's writes leave ({STORAGE_OVERHEAD_BYTES} bytes an item added, "
@@ -110,8 +119,8 @@ def format_plan(plan: Plan) -> str:
             ],
             plan,
         ),
-        "",
     ]
+    lines += [*([] if brief else storage), ""]
     verdict = (
         f"Cheaper: {total.cheaper}, {_money(total.on_demand_usd)} on-demand against "
         f"{_money(total.provisioned_usd)} provisioned a month, plus {_money(total.storage_usd)} "
@@ -132,6 +141,6 @@ def format_plan(plan: Plan) -> str:
         + "; ".join(NOT_MODELED)
         + "."
     )
-    for paragraph in (verdict, prices, caveat):
+    for paragraph in (verdict,) if brief else (verdict, prices, caveat):
         lines += textwrap.wrap(paragraph, WIDTH)
     return "\n".join(lines)

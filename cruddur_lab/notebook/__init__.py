@@ -5,9 +5,11 @@ the displays a learner reads.
 #: The modules of this layer (heavy imports stay inside them, so none is imported here).
 __all__ = [
     "display",
+    "export_display",
     "files",
     "lab_server",
     "parallel",
+    "request_display",
     "runner",
     "view_drawings",
 ]

@@ -12,12 +12,19 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cruddur_lab.model import short_ids
 
-__all__ = ["Requests", "format_parameters", "format_request", "format_requests"]
+__all__ = [
+    "PatternRequests",
+    "Requests",
+    "format_parameters",
+    "format_request",
+    "format_requests",
+]
 
 #: Widest line of a request shown in a notebook; longer structures are broken over lines.
 REQUEST_WIDTH = 110
@@ -173,3 +180,109 @@ class Requests:
                 f"<pre>{html.escape(wire)}</pre></details>"
             )
         return "".join(parts)
+
+
+# --- a measured pattern: its requests in words, each with its figure -------------------------
+
+#: The figure columns of ``PatternRequests`` (Cost attributes), right of the words.
+_FIGURES = (("RCU", "rcu"), ("WCU", "wcu"), ("GSI RCU", "index_rcu"), ("GSI WCU", "index_wcu"))
+#: The head of the words' column: a request names its index, and the table is the rest.
+_WORDS_HEAD = "request (to the table unless it names an index)"
+
+
+def _described(call: Any) -> str:
+    """``Query (eventual, descending, Limit 20): pk = MSG#5ae290ed…``; a request to an index
+    says ``on`` which."""
+    from cruddur_lab.modeling.request_words import describe_request
+
+    words = describe_request(call, templated=False)
+    where = f" on {words['index']}" if words["index"] else ""
+    how = [words["consistency"], words["sort"]]
+    if words["page_size"]:
+        how.append(f"Limit {words['page_size']}")
+    text = f"{call.operation}{where} ({', '.join(h for h in how if h)})"
+    if words["key_condition"]:
+        text += f": {words['key_condition']}"
+    if words["filter"]:
+        text += f"; filter {words['filter']} (evaluated items are charged all the same)"
+    return short_ids(text)
+
+
+class PatternRequests:
+    """Measured patterns (``cruddur_lab.modeling.costs.Measured``): a line per pattern, then
+    one per request in words beside the four figures the engine reported, and the pattern's
+    total. The figures' source is said once, under the table."""
+
+    def __init__(self, *measured: Any) -> None:
+        self.measured = list(measured)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row a pattern (its title), a request and a total: ``what`` and the figures."""
+        rows: list[dict[str, Any]] = []
+        for pattern in self.measured:
+            per = "" if pattern.per == "call" else f" (per {pattern.per})"
+            rows.append({"what": f"{pattern.title}{per}", "kind": "pattern"})
+            for number, call in enumerate(pattern.requests, 1):
+                cost = call.cost
+                figures = {a: getattr(cost, a) for _, a in _FIGURES} if cost is not None else {}
+                rows.append({"what": f"{number}. {_described(call)}", "kind": "request", **figures})
+            if len(pattern.requests) > 1:
+                total = pattern.cost
+                rows.append(
+                    {
+                        "what": "total",
+                        "kind": "total",
+                        **{a: getattr(total, a) for _, a in _FIGURES},
+                    }
+                )
+        return rows
+
+    def source(self) -> str:
+        from cruddur_lab.engine.trace import format_reported, source_label
+
+        engines = dict.fromkeys(c.engine for m in self.measured for c in m.requests)
+        notes = [format_reported(c) for m in self.measured for c in m.requests if c.cost is None]
+        return "; ".join([f"figures: reported by {source_label(e)}" for e in engines] + notes)
+
+    def __repr__(self) -> str:
+        figure_width = sum(len(head) + 2 for head, _ in _FIGURES)
+        words_width = TEXT_WIDTH - figure_width
+        lines = [_WORDS_HEAD.ljust(words_width) + "  ".join(head for head, _ in _FIGURES)]
+        for row in self.rows():
+            indent = {"pattern": "", "request": "  ", "total": "  "}[row["kind"]]
+            wrapped = textwrap.wrap(
+                row["what"],
+                words_width - 2,
+                initial_indent=indent,
+                subsequent_indent=indent + "   ",
+                break_on_hyphens=False,
+            )
+            if row["kind"] != "pattern":
+                figures = "  ".join(
+                    (f"{row[a]:g}" if a in row else "-").ljust(len(h)) for h, a in _FIGURES
+                )
+                wrapped[0] = wrapped[0].ljust(words_width) + figures.rstrip()
+            lines += wrapped
+        lines += textwrap.wrap(self.source(), TEXT_WIDTH)
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        head = "".join(
+            f'<th style="text-align:{"left" if i == 0 else "right"}">{html.escape(h)}</th>'
+            for i, h in enumerate([_WORDS_HEAD, *(h for h, _ in _FIGURES)])
+        )
+        body = []
+        for row in self.rows():
+            what = html.escape(row["what"])
+            what = f"<strong>{what}</strong>" if row["kind"] == "pattern" else what
+            cells = "".join(
+                f'<td style="text-align:right">{row[a]:g}</td>' if a in row else "<td></td>"
+                for _, a in _FIGURES
+            )
+            body.append(f'<tr><td style="text-align:left">{what}</td>{cells}</tr>')
+        return (
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"<p><em>{html.escape(self.source())}</em></p>"
+        )
