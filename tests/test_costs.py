@@ -80,7 +80,7 @@ def test_sustained_rate_is_set_by_the_tightest_budget():
 
 def test_price_per_million_multiplies_request_units_by_the_named_prices():
     prices = RequestUnitPrices(
-        "test", write_per_million=2.0, read_per_million=0.5, as_of="x", source="y"
+        region="test", write_per_million=2.0, read_per_million=0.5, as_of="x", source="y"
     )
     cost = Cost(rcu=1.0, wcu=3.0, index_rcu=0.5, index_wcu=2.0)
     assert price_per_million(cost, prices) == (1.0 + 0.5) * 0.5 + (3.0 + 2.0) * 2.0

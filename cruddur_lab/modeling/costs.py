@@ -32,16 +32,22 @@ if TYPE_CHECKING:
     from cruddur_lab.engine.lab import Lab
 
 
-@dataclass(frozen=True)
-class RequestUnitPrices:
-    """On-demand prices per million request units, as published on a date."""
+@dataclass(frozen=True, kw_only=True)
+class PublishedPrices:
+    """Where and when a price sheet was published: every price here carries it."""
 
     region: str
-    write_per_million: float
-    read_per_million: float
     as_of: str
     source: str
     currency: str = "USD"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestUnitPrices(PublishedPrices):
+    """On-demand prices per million request units, as published on a date."""
+
+    write_per_million: float
+    read_per_million: float
 
 
 #: DynamoDB Standard table class, on-demand, US East (N. Virginia), as published after the
@@ -58,20 +64,14 @@ ON_DEMAND_PRICES = RequestUnitPrices(
 HOURS_PER_MONTH = 730
 
 
-# Shaped like RequestUnitPrices on purpose (duplicates pairs them): other units, priced on
-# another page, with the same provenance fields; one class for both would blur which is which.
-@dataclass(frozen=True)
-class CapacityPrices:
+@dataclass(frozen=True, kw_only=True)
+class CapacityPrices(PublishedPrices):
     """Provisioned capacity (per unit-hour) and storage (per GB-month), as published on a
     date; with ``ON_DEMAND_PRICES`` the figures a monthly plan needs."""
 
-    region: str
     write_unit_hour: float
     read_unit_hour: float
     storage_gb_month: float
-    as_of: str
-    source: str
-    currency: str = "USD"
 
 
 #: DynamoDB Standard table class, provisioned mode and storage, US East (N. Virginia):

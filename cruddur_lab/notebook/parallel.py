@@ -25,43 +25,35 @@ from cruddur_lab.notebook import runner, schedule
 from cruddur_lab.scripts.schema import require_reset_confirmation
 
 
-# The same parameters as runner.run (plus jobs) on purpose: it falls back to it, and the
-# CLI calls either through this one.
 def run(
-    notebooks: Sequence[Path],
-    settings: Settings,
-    *,
-    parameters: Mapping[str, Any] | None = None,
-    output: Path = Path("output"),
-    keep_data: bool = False,
-    timeout: int = 300,
-    jobs: int = 1,
-    out: Callable[[str], None] = print,
+    notebooks: Sequence[Path], settings: Settings, *, jobs: int = 1, **options: Any
 ) -> list[runner.NotebookRun]:
     """Run ``notebooks`` in ``jobs`` workers when the outputs stay a serial run's, else
-    serially (``runner.run``), saying why; progress is printed in notebook order."""
-    require_reset_confirmation(settings, parameters or {})
+    serially (``runner.run``), saying why; progress is printed in notebook order.
+
+    ``options`` are ``runner.run``'s (``parameters``, ``output``, ``keep_data``,
+    ``timeout``, ``out``): declared once, there, with their defaults."""
+    import inspect
+
+    # Binding to runner.run's signature refuses an unknown option and fills in its defaults.
+    bound = inspect.signature(runner.run).bind(notebooks, settings, **options)
+    bound.apply_defaults()
+    given = bound.arguments
+    parameters, output, out = given["parameters"] or {}, given["output"], given["out"]
+    require_reset_confirmation(settings, parameters)
     jobs = min(jobs, len(notebooks))
-    reason = _why_serial(settings, keep_data) if jobs > 1 else None
+    reason = _why_serial(settings, given["keep_data"]) if jobs > 1 else None
     if jobs <= 1 or reason:
         if reason:
             out(f"running one notebook at a time: {reason}")
-        return runner.run(
-            notebooks,
-            settings,
-            parameters=parameters,
-            output=output,
-            keep_data=keep_data,
-            timeout=timeout,
-            out=out,
-        )
+        return runner.run(notebooks, settings, **options)
     runner.check_output_folder(output, notebooks)
     output.mkdir(parents=True, exist_ok=True)
     out(f"engine: embedded (one per worker, {jobs} workers: moto + embedded PostgreSQL)")
     if parameters:
         out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
     return run_parallel(
-        notebooks, settings, parameters or {}, output, timeout=timeout, jobs=jobs, out=out
+        notebooks, settings, parameters, output, timeout=given["timeout"], jobs=jobs, out=out
     )
 
 
