@@ -1,5 +1,5 @@
-"""Notebook tooling: the notebook files, the papermill runner, the JupyterLab server and
-the displays a learner reads.
+"""Notebook tooling: the notebook files, the papermill runner with its warm kernels and
+longest-first schedule, the JupyterLab server and the displays a learner reads.
 """
 
 #: The modules of this layer (heavy imports stay inside them, so none is imported here).
@@ -7,9 +7,11 @@ __all__ = [
     "display",
     "export_display",
     "files",
+    "kernels",
     "lab_server",
     "parallel",
     "request_display",
     "runner",
+    "schedule",
     "view_drawings",
 ]
