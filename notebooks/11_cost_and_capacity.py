@@ -391,11 +391,12 @@ guess_large_mode = None
 
 # %%
 from cruddur_lab.modeling.capacity_plan import Profile, plan
-from cruddur_lab.modeling.per_call import measure_per_call
+from cruddur_lab.modeling.per_call import per_call_figures
 from cruddur_lab.modeling.plan_figure import cost_curve
 from cruddur_lab.modeling.plan_report import format_plan
 
-figures = measure_per_call(lab)
+# The per-call figures measured in Practice above (the seed data): no second measurement.
+figures = per_call_figures(costs)
 class_plan = plan(Profile(daily_users=30), figures)
 large_plan = plan(Profile(daily_users=100_000), figures)
 print(format_plan(class_plan))
