@@ -13,32 +13,14 @@ from typing import Any
 from cruddur_lab.cli.options import open_lab, out
 from cruddur_lab.cli.registry import command
 
-#: Option → (Profile field, help). Values are read as text and checked by the handler, so a
-#: bad one is one line (argparse's own type errors print the usage too).
-_PROFILE_OPTIONS = {
-    "--users": ("daily_users", "daily active users (30: a class)"),
-    "--messages": ("messages_per_user", "messages a user sends a day in existing conversations"),
-    "--conversations": ("conversations_per_user", "conversations a user starts a day"),
-    "--inbox-reads": ("inbox_reads_per_message", "inbox reads (Pattern B) per message"),
-    "--conversation-reads": (
-        "conversation_reads_per_message",
-        "conversation reads (Pattern A) per message",
-    ),
-    "--peak": ("peak_to_average", "peak rate over the average rate, at least 1"),
-    "--target-utilization": (
-        "target_utilization",
-        "consumed over provisioned capacity auto scaling aims at (0.7)",
-    ),
-}
-
 
 def _add_profile_options(parser: argparse.ArgumentParser, parent: argparse.ArgumentParser) -> None:
-    """The profile's options, with defaults read from ``Profile`` itself."""
+    """The profile's options, as ``Profile`` declares them. Values are read as text and
+    checked by the handler, so a bad one is one line (argparse's own type errors print the
+    usage too)."""
     from cruddur_lab.modeling.capacity_plan import Profile
 
-    defaults = Profile()
-    for flag, (name, help_text) in _PROFILE_OPTIONS.items():
-        default = getattr(defaults, name)
+    for flag, _, default, help_text in Profile.options():
         parser.add_argument(
             flag, default=str(default), metavar="N", help=f"{help_text} ({default:g})"
         )
@@ -71,7 +53,7 @@ def profile_from(args: argparse.Namespace) -> Any:
 
     values = {
         name: _number(flag, getattr(args, flag[2:].replace("-", "_")))
-        for flag, (name, _) in _PROFILE_OPTIONS.items()
+        for flag, name, _, _ in Profile.options()
     }
     rates = {}
     for given in args.rate:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from cruddur_lab.modeling.costs import (
@@ -91,22 +91,47 @@ class PerCall:
     index_bytes: int = 0
 
 
-# A record of numbers with defaults, the shape of the Lambda's BatchResult (duplicates pairs
-# them by shape alone): nothing in common but the syntax.
+def _option(default: float, flag: str, help_text: str) -> Any:
+    """A profile figure, declared once: its default, and the flag and help of the CLI
+    option that sets it (``cruddur-lab plan`` builds its options from these)."""
+    return field(default=default, metadata={"flag": flag, "help": help_text})
+
+
 @dataclass(frozen=True)
 class Profile:
     """A traffic profile. Every message is one Pattern C call, every new conversation one
     Pattern D call (with its first message); each message of either is one Pattern E run.
     ``rates`` sets a pattern's calls a day directly, overriding the profile."""
 
-    daily_users: float = 30
-    messages_per_user: float = 20
-    conversations_per_user: float = 0.2
-    inbox_reads_per_message: float = 1
-    conversation_reads_per_message: float = 1
-    peak_to_average: float = 2
-    target_utilization: float = DEFAULT_TARGET_UTILIZATION
+    daily_users: float = _option(30, "--users", "daily active users (30: a class)")
+    messages_per_user: float = _option(
+        20, "--messages", "messages a user sends a day in existing conversations"
+    )
+    conversations_per_user: float = _option(
+        0.2, "--conversations", "conversations a user starts a day"
+    )
+    inbox_reads_per_message: float = _option(
+        1, "--inbox-reads", "inbox reads (Pattern B) per message"
+    )
+    conversation_reads_per_message: float = _option(
+        1, "--conversation-reads", "conversation reads (Pattern A) per message"
+    )
+    peak_to_average: float = _option(2, "--peak", "peak rate over the average rate, at least 1")
+    target_utilization: float = _option(
+        DEFAULT_TARGET_UTILIZATION,
+        "--target-utilization",
+        "consumed over provisioned capacity auto scaling aims at",
+    )
     rates: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def options(cls) -> list[tuple[str, str, float, str]]:
+        """(flag, field, default, help) for each figure a command line may set."""
+        return [
+            (f.metadata["flag"], f.name, f.default, f.metadata["help"])
+            for f in fields(cls)
+            if "flag" in f.metadata
+        ]
 
     def problems(self) -> list[str]:
         """Each value that cannot describe traffic, with the fix; empty when all can."""
