@@ -38,19 +38,23 @@ _PROBE = textwrap.dedent(
 )
 
 
-def test_the_second_engine_copies_the_first_ones_initdb_and_serves_the_same(private_tmp):
-    cache = private_tmp / "cache"
-    env = {**os.environ, "TMPDIR": str(private_tmp), "XDG_CACHE_HOME": str(cache)}
+def start_two_engines(tmp, cache):
+    """Run the probe (two engines, one after the other) with ``cache`` as XDG_CACHE_HOME;
+    its lines say, per engine, whether its data folder was initdb'd or copied."""
+    env = {**os.environ, "TMPDIR": str(tmp), "XDG_CACHE_HOME": str(cache)}
     for name in ("CONNECTION_URL", "AWS_ENDPOINT_URL", "CRUDDUR_ENGINE"):
         env.pop(name, None)
-
     done = subprocess.run(
         [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=180
     )
-
     assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_the_second_engine_copies_the_first_ones_initdb_and_serves_the_same(private_tmp):
+    cache = private_tmp / "cache"
     # Each engine: a fresh cluster (one row in a new table), the second from the kept copy.
-    assert done.stdout.splitlines() == ["initdb", "1", "copied", "1"]
+    assert start_two_engines(private_tmp, cache) == ["initdb", "1", "copied", "1"]
     (kept,) = (cache / "cruddur-lab").iterdir()
     assert (kept / "PG_VERSION").is_file()
     assert not (kept / "extension").exists()  # kept as initdb left it: no engine's settings
@@ -63,14 +67,5 @@ def test_a_kept_initdb_in_a_folder_others_may_write_is_never_copied(private_tmp)
     cache = private_tmp / "cache"
     (cache / "cruddur-lab").mkdir(parents=True)
     (cache / "cruddur-lab").chmod(0o777)
-    env = {**os.environ, "TMPDIR": str(private_tmp), "XDG_CACHE_HOME": str(cache)}
-    for name in ("CONNECTION_URL", "AWS_ENDPOINT_URL", "CRUDDUR_ENGINE"):
-        env.pop(name, None)
-
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=180
-    )
-
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["initdb", "1", "initdb", "1"]
+    assert start_two_engines(private_tmp, cache) == ["initdb", "1", "initdb", "1"]
     assert not list((cache / "cruddur-lab").iterdir())  # nothing kept there either
