@@ -1,8 +1,9 @@
 """AWS's capacity rules as pure functions: item sizes, read and write units, index writes.
 
-moto reports a constant ConsumedCapacity (1.0 for a read, whatever its size), so a local
-engine's figures teach nothing. These functions compute what AWS would charge from the
-items themselves, following the DynamoDB developer guide:
+moto itself reports a constant ConsumedCapacity (1.0 for a read, whatever its size); the
+embedded engine (``engine/billing.py``) answers with these rules instead, and a learner
+uses them to predict a cost from the items before reading the engine's figure. They follow
+the DynamoDB developer guide:
 
 * item sizes -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html
 * read and write units -- https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html

@@ -26,8 +26,9 @@
 #
 # * **order**: moto returns items in key order, real DynamoDB in hash order. We sort by
 #   `pk`, then `sk`, before showing anything.
-# * **consumed capacity**: moto reports a constant, whatever the size. The figures below are
-#   estimates of what AWS would charge, computed from the item sizes.
+# * **consumed capacity**: moto itself reports a constant, whatever the size; this workbench's
+#   engine replaces it with what AWS would bill, by AWS's rules held to figures measured on
+#   DynamoDB. The figures below are the engine's; on AWS they are AWS's own.
 # * **index freshness**: moto updates the GSI in the same request as the table. On AWS an
 #   index is updated asynchronously: a row written a moment ago may be missing from it.
 # * **page size**: AWS ends a page at 1 MB (1,048,576 bytes) read; moto ends it at

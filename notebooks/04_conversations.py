@@ -67,7 +67,8 @@ print(format_requests(calls))
 
 # %% [markdown]
 # The newest 20 messages, oldest first, then the figures: `Count`, `ScannedCount`, and
-# the capacity (moto's constant next to what AWS would charge for these item sizes).
+# the capacity the engine reported (on the embedded engine: what AWS would bill for these
+# item sizes).
 
 # %%
 print(format_read_summary(conversation, engine=lab.settings.engine))
