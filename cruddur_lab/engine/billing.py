@@ -30,19 +30,15 @@ a refused condition or a cancelled transaction.
 from __future__ import annotations
 
 import inspect
-import io
 import json
 import re
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from cruddur_lab import capacity
 from cruddur_lab.capacity import Cost
-from cruddur_lab.engine import pricing
+from cruddur_lab.engine import pricing, wire
 from cruddur_lab.engine.idempotency import MISMATCH, Tokens
-
-_TARGET = "DynamoDB_20120810."
 
 Key = tuple[str, tuple[str, ...]]
 
@@ -110,24 +106,18 @@ def billed(app: Any, region: str, account_id: str) -> Any:
     tokens = Tokens()
 
     def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        operation = environ.get("HTTP_X_AMZ_TARGET", "")
-        if not operation.startswith(_TARGET):
-            return app(environ, start_response)
-        operation = operation[len(_TARGET) :]
+        operation = wire.dynamodb_operation(environ)
         if operation not in pricing.DATA_PLANE:
             return app(environ, start_response)
-        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        environ["wsgi.input"] = io.BytesIO(raw)
-        try:
-            params = json.loads(raw or b"{}")
-        except ValueError:
+        params = wire.read_json(environ)
+        if params is None:  # moto answers a body that is not a JSON object itself
             return app(environ, start_response)
         meter = _Meter(_backend(region, account_id), operation, params)
         if operation == "TransactWriteItems":
             try:
                 seen = tokens.recall(params)
             except ValueError:
-                return _answer(start_response, "400 Bad Request", [], dict(MISMATCH))
+                return _answer(start_response, "400 Bad Request", [], MISMATCH)
             if seen is not None:  # no write: a transactional read of the items (measured)
                 costs = {t: pricing.price_replay(sizes) for t, sizes in seen.sizes.items()}
                 return _answer(start_response, "200 OK", [], meter.report(dict(seen.body), costs))
@@ -167,14 +157,10 @@ def _answer(
     body: dict[str, Any] | None,
     raw: bytes = b"",
 ) -> list[bytes]:
-    """Send ``body`` (JSON) or ``raw``, with its own Content-Length and x-amz-crc32."""
-    data = raw if body is None else json.dumps(body).encode()
-    kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "x-amz-crc32")]
-    if not any(k.lower() == "content-type" for k, _ in kept):
-        kept.append(("Content-Type", "application/x-amz-json-1.0"))
-    kept += [("Content-Length", str(len(data))), ("x-amz-crc32", str(zlib.crc32(data)))]
-    start_response(status, kept)
-    return [data]
+    """Send ``body`` (JSON) or ``raw`` as it is."""
+    return wire.answer(
+        start_response, status, headers, raw if body is None else json.dumps(body).encode()
+    )
 
 
 def shape(

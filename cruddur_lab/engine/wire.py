@@ -62,16 +62,24 @@ def read_json(environ: dict[str, Any]) -> dict[str, Any] | None:
     return parsed if isinstance(parsed, dict) else None
 
 
+def answer(
+    start_response: Any, status: str, headers: list[tuple[str, str]], body: bytes
+) -> list[bytes]:
+    """Send ``body`` under ``status``, keeping ``headers`` but their length and checksum,
+    which are computed here for the body actually sent."""
+    kept = [(k, v) for k, v in headers if k.lower() not in ("content-length", "x-amz-crc32")]
+    if not any(k.lower() == "content-type" for k, _ in kept):
+        kept.append(("Content-Type", "application/x-amz-json-1.0"))
+    kept += [
+        ("Content-Length", str(len(body))),
+        ("x-amz-crc32", str(zlib.crc32(body) & 0xFFFFFFFF)),
+    ]
+    start_response(status, kept)
+    return [body]
+
+
 def answer_error(start_response: Any, status: int, error_type: str, message: str) -> list[bytes]:
     """A DynamoDB-shaped JSON error: ``{"__type": PREFIX + type, "message": ...}``."""
     body = json.dumps({"__type": ERROR_PREFIX + error_type, "message": message}).encode()
     reason = {400: "Bad Request", 500: "Internal Server Error"}.get(status, "Error")
-    start_response(
-        f"{status} {reason}",
-        [
-            ("Content-Type", "application/x-amz-json-1.0"),
-            ("Content-Length", str(len(body))),
-            ("x-amz-crc32", str(zlib.crc32(body) & 0xFFFFFFFF)),
-        ],
-    )
-    return [body]
+    return answer(start_response, f"{status} {reason}", [], body)
