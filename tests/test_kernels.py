@@ -1,14 +1,18 @@
-"""What a warm kernel imports ahead of its notebook, and which notebook a --jobs run starts
-first: both read from the notebooks themselves (no kernel is started here)."""
+"""What a warm kernel imports ahead of its notebook and which notebook a --jobs run starts
+first (both read from the notebooks themselves), and the kernels forked from the template."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
-from cruddur_lab.notebook.kernels import WARM_IMPORTS, warm_imports
+from cruddur_lab.notebook.kernel_template import KernelTemplate, can_fork
+from cruddur_lab.notebook.kernels import WARM_IMPORTS, WarmKernels, warm_imports
 from cruddur_lab.notebook.runner import NotebookRun
 from cruddur_lab.notebook.schedule import longest_first, save_seconds
 
@@ -70,3 +74,87 @@ def test_a_parallel_run_starts_the_notebook_that_took_longest_last_time(tmp_path
     # A failed notebook's seconds are not a measure of its length: the last good one stays.
     save_seconds(tmp_path, [NotebookRun("b", False, 0.1, tmp_path / "b")])
     assert json.loads((tmp_path / ".seconds.json").read_text())["b"] == 4.0
+
+
+# --- kernels forked from the template (real kernels, no notebook run) ------------------------
+
+_FORK_PROBE = (
+    "import os, sys\n"
+    "print(os.getcwd(), os.environ.get('CRUDDUR_PROBE'), os.getppid(), 'pandas' in sys.modules,"
+    " sorted(n for n in globals() if not n.startswith('_')))"
+)
+
+
+def _execute(km, code: str) -> str:
+    client = km.blocking_client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        printed: list[str] = []
+        reply = client.execute_interactive(
+            code,
+            timeout=60,
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+        )
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return "".join(printed)
+    finally:
+        client.stop_channels()
+
+
+@pytest.mark.skipif(not can_fork(), reason="kernels are forked only where os.fork exists")
+def test_a_forked_kernel_runs_in_its_folder_and_environment_with_its_imports_done(tmp_path):
+    import psutil
+
+    from cruddur_lab.notebook.files import kernel_environment
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    frame = notebook(folder, "frame", "from cruddur_lab.scripts.reads import scan\nx.to_frame()")
+    with kernel_environment({"CRUDDUR_PROBE": "given"}), WarmKernels([frame]) as kernels:
+        template = kernels._template._process.pid
+        first = kernels.take(frame, following=frame)
+        second = kernels.take(frame, following=None)
+        try:
+            printed = _execute(first, "seen = 'first'\n" + _FORK_PROBE)
+            # The second kernel is another child of the template: the first's name is not there.
+            again = _execute(second, _FORK_PROBE)
+        finally:
+            kernels.release(first)
+            kernels.release(second)
+        pids = [first.provisioner.process.pid, second.provisioner.process.pid]
+    cwd, probe, parent, pandas_loaded, names = printed.split(" ", 4)
+    assert (Path(cwd), probe, int(parent), pandas_loaded) == (folder, "given", template, "True")
+    assert "'seen'" in names and "'seen'" not in again.split(" ", 4)[4]
+    assert pids[0] != pids[1]
+    # Closing waited for both kernels and ended the template.
+    assert not any(psutil.pid_exists(pid) for pid in [*pids, template])
+
+
+@pytest.mark.skipif(not can_fork(), reason="kernels are forked only where os.fork exists")
+def test_a_forked_kernel_that_is_killed_is_seen_to_end(tmp_path):
+    from jupyter_core.utils import run_sync
+
+    plain = notebook(tmp_path, "plain", "pass")
+    with WarmKernels([plain]) as kernels:
+        km = kernels.take(plain, following=None)
+        assert run_sync(km.is_alive)()
+        pid = km.provisioner.process.pid
+        # now=True kills (SIGKILL by pid), then waits until the pid is gone: the template
+        # reaped its child.
+        run_sync(km.shutdown_kernel)(now=True)
+        assert not run_sync(km.is_alive)()
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        kernels.release(km)
+
+
+def test_the_template_serves_ipykernel_on_this_interpreter_only():
+    template = KernelTemplate(())
+    try:
+        assert template.serves([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"])
+        assert not template.serves(["/opt/other/python", "-m", "ipykernel_launcher"])
+        assert not template.serves([sys.executable, "-m", "other_kernel"])
+    finally:
+        template.close()
+    assert not template.serves([sys.executable, "-m", "ipykernel_launcher"])  # it has ended

@@ -3,7 +3,9 @@ front of moto (``billing``: the ConsumedCapacity AWS would bill, priced by ``pri
 the request trace (``trace``: every request recorded in wire form with the engine's figure),
 and the rules in front of moto that refuse what DynamoDB refuses (``request_rules`` with
 ``table_rules``, ``request_limits``, ``numbers``, ``legacy_parameters``, ``idempotency``,
-``refusal``; ``moto_fixes`` and ``json_errors`` where moto's own answer differs).
+``refusal``; ``moto_fixes`` and ``json_errors`` where moto's own answer differs), and
+moto's costs that AWS does not have (``motopatch``: costs that grow with the table;
+``attribute_values`` and ``request_overhead``: work moto repeats on every request).
 
 Everything that knows *where* DynamoDB, Cognito and Postgres are lives here; the layers above
 receive a ``Lab`` and never read the environment themselves.
@@ -11,6 +13,7 @@ receive a ``Lab`` and never read the environment themselves.
 
 #: The modules of this layer (heavy imports stay inside them, so none is imported here).
 __all__ = [
+    "attribute_values",
     "billing",
     "embedded",
     "idempotency",
@@ -26,6 +29,7 @@ __all__ = [
     "private_files",
     "refusal",
     "request_limits",
+    "request_overhead",
     "request_rules",
     "settings",
     "table_rules",

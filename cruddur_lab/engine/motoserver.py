@@ -81,13 +81,15 @@ class SerializedMotoServer(ThreadedMotoServer):
         self.region = region
 
     def _server_entry(self) -> None:
-        from cruddur_lab.engine import moto_fixes, motopatch
+        from cruddur_lab.engine import attribute_values, moto_fixes, motopatch, request_overhead
         from cruddur_lab.engine.billing import billed
         from cruddur_lab.engine.json_errors import json_errors
         from cruddur_lab.engine.request_rules import refusing
 
         motopatch.install()  # costs that grow with the table, as AWS's do not
         moto_fixes.install()  # answers moto gets wrong, as AWS gives them
+        attribute_values.install()  # items written without moto's search for each member
+        request_overhead.install()  # last: it remembers the handlers' methods as patched
         # Outside in: any crash becomes a DynamoDB error; refused requests never reach moto
         # and are never billed; billing sees the request as moto runs it (numbers normalised).
         moto = billed(DomainDispatcherApplication(create_backend_app), self.region, ACCOUNT_ID)

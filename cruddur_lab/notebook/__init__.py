@@ -7,6 +7,7 @@ __all__ = [
     "display",
     "export_display",
     "files",
+    "kernel_template",
     "kernels",
     "lab_server",
     "parallel",

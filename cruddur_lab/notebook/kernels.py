@@ -6,9 +6,11 @@ models for its first clients, about a second before the first cell. ``WarmKernel
 the next kernel as a notebook begins, with the next notebook's imports and those models
 loaded at kernel start-up (``exec_lines``: before the kernel answers, outside the learner's
 history and namespace), so the next notebook finds its kernel up.
-Each kernel still runs exactly one notebook, so nothing of one notebook reaches the next. A
-kernel is shut down in the background: the request goes out when its notebook ends, the
-wait comes later.
+Where the system can fork, the kernels come from a template process that did every
+notebook's imports once (``kernel_template``), so a kernel costs little more than its own
+sockets and IPython's set-up. Each kernel still runs exactly one notebook, so nothing of one
+notebook reaches the next. A kernel is shut down in the background: the request goes out
+when its notebook ends, the wait comes later.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import ast
 import contextlib
 import functools
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from cruddur_lab.notebook.files import KERNEL_ARGUMENTS, KERNEL_NAME
+from cruddur_lab.notebook.kernel_template import KernelTemplate, can_fork, provisioner
 
 #: What nearly every notebook needs first (the package imports them lazily, on first use).
 WARM_IMPORTS = ("boto3", "psycopg", "cruddur_lab.engine.lab", "cruddur_lab.scripts.reads")
@@ -109,21 +113,31 @@ def _kernel_manager_class() -> type:
 
 
 class WarmKernels:
-    """One kernel started ahead of the notebook that will use it (papermill's ``km``)."""
+    """One kernel started ahead of the notebook that will use it (papermill's ``km``).
 
-    def __init__(self) -> None:
+    Given the ``notebooks`` of the run, its kernels are forked from a template that imports
+    what all of them need (where the system can fork).
+    """
+
+    def __init__(self, notebooks: Sequence[Path] = ()) -> None:
         self._next: tuple[Path, Any] | None = None
         self._ending: list[Any] = []
+        self._template: KernelTemplate | None = None
+        if notebooks and can_fork():
+            imports = dict.fromkeys(name for nb in notebooks for name in warm_imports(nb))
+            self._template = KernelTemplate(tuple(imports))
 
     def _start(self, notebook: Path) -> Any:
         from jupyter_core.utils import run_sync
 
         km = _kernel_manager_class()(kernel_name=KERNEL_NAME)
-        warm = f"--IPKernelApp.exec_lines={_warm_line(warm_imports(notebook))}"
-        # Launching returns once the process exists; it boots while the caller works.
-        run_sync(km.start_kernel)(
-            extra_arguments=[*KERNEL_ARGUMENTS, warm], cwd=str(notebook.parent)
-        )
+        arguments = list(KERNEL_ARGUMENTS)
+        if self._template is not None:
+            km.provisioner = provisioner(self._template, km)
+        else:
+            arguments.append(f"--IPKernelApp.exec_lines={_warm_line(warm_imports(notebook))}")
+        # Launching returns once the process is asked for; it boots while the caller works.
+        run_sync(km.start_kernel)(extra_arguments=arguments, cwd=str(notebook.parent))
         return km
 
     def start_ahead(self, notebook: Path) -> None:
@@ -181,6 +195,9 @@ class WarmKernels:
             self._end(self._next[1])
             self._next = None
         self._finish(wait=True)
+        if self._template is not None:
+            self._template.close()
+            self._template = None
 
     def __enter__(self) -> WarmKernels:
         return self

@@ -106,7 +106,8 @@ def _worker(
         try:
             environment = engine.prepare()
             remove = [name for name in ENGINE_VARIABLES if name not in environment]
-            with kernel_environment(environment, remove), WarmKernels() as kernels:
+            everything = [Path(notebook) for _, notebook in tasks]
+            with kernel_environment(environment, remove), WarmKernels(everything) as kernels:
                 position = _claim(claimed, len(tasks))
                 if position is not None:  # its kernel boots while the engine starts
                     kernels.start_ahead(Path(tasks[position][1]))

@@ -340,7 +340,7 @@ def run(
     try:
         environment = engine.prepare()
         remove = [name for name in ENGINE_VARIABLES if name not in environment]
-        with kernel_environment(environment, remove), WarmKernels() as kernels:
+        with kernel_environment(environment, remove), WarmKernels(notebooks) as kernels:
             kernels.start_ahead(notebooks[0])  # boots while the engine starts
             engine.start()
             out(f"engine: {engine.describe()}")
