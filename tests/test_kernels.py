@@ -158,3 +158,33 @@ def test_the_template_serves_ipykernel_on_this_interpreter_only():
     finally:
         template.close()
     assert not template.serves([sys.executable, "-m", "ipykernel_launcher"])  # it has ended
+
+
+def test_a_kernel_is_ready_once_it_answered_and_its_answer_is_all_read(tmp_path):
+    """The runner's client stops waiting at the kernel's idle for its last kernel_info
+    request (not after 0.2 s of silence); by then everything the kernel sent is read."""
+    from queue import Empty
+
+    from jupyter_core.utils import run_sync
+
+    plain = notebook(tmp_path, "plain", "pass")
+    with WarmKernels([plain]) as kernels:
+        km = kernels.take(plain, following=None)
+        client = km.client()
+        client.start_channels()
+        try:
+            run_sync(client.wait_for_ready)(timeout=60)
+            with pytest.raises(Empty):  # nothing of the readiness exchange is left to read
+                run_sync(client.iopub_channel.get_msg)(timeout=0.5)
+            request = client.execute("print(6 * 7)")
+            parents, printed = set(), []
+            while True:
+                message = run_sync(client.iopub_channel.get_msg)(timeout=30)
+                parents.add(message["parent_header"].get("msg_id"))
+                printed.append(message["content"].get("text", ""))
+                if message["content"].get("execution_state") == "idle":
+                    break
+            assert parents == {request} and "".join(printed) == "42\n"
+        finally:
+            client.stop_channels()
+            kernels.release(km)

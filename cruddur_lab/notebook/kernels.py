@@ -92,14 +92,70 @@ def _warm_line(modules: tuple[str, ...]) -> str:
 
 
 @functools.cache
+def _client_class() -> type:
+    import time
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class _ReadyClient(AsyncKernelClient):
+        """jupyter_client's client, ready as soon as its kernel has answered.
+
+        jupyter_client's ``wait_for_ready`` ends by reading IOPub until it stays silent for
+        0.2 s, a fixed wait before every notebook. The kernel marks the end of its answer to
+        a request with an ``idle`` status whose parent is that request; once the idle of the
+        last ``kernel_info`` request has arrived, nothing the kernel sent for it is still
+        on the way, and nbclient keeps only the messages of the cell it runs anyway.
+        """
+
+        async def _ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+            while True:
+                request = self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    reply = None
+                answered = reply is not None and reply["parent_header"].get("msg_id") == request
+                if answered and await self._idle_after(request):
+                    self._handle_kernel_info_reply(reply)
+                    return
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+        async def _idle_after(self, request: str) -> bool:
+            """True once IOPub carries ``request``'s idle; False when IOPub stays silent
+            (not connected yet: the caller asks again, as jupyter_client does)."""
+            while True:
+                try:
+                    message = await self.iopub_channel.get_msg(timeout=0.2)
+                except Empty:
+                    return False
+                if (
+                    message["msg_type"] == "status"
+                    and message["content"].get("execution_state") == "idle"
+                    and message["parent_header"].get("msg_id") == request
+                ):
+                    return True
+
+        wait_for_ready = _ready
+
+    return _ReadyClient
+
+
+@functools.cache
 def _kernel_manager_class() -> type:
     from jupyter_client.manager import AsyncKernelManager
 
     class _WarmKernelManager(AsyncKernelManager):
         """A kernel manager that remembers its clients, to close them with the kernel
-        (nbclient leaves a client open when the kernel manager is not its own)."""
+        (nbclient leaves a client open when the kernel manager is not its own), and whose
+        clients are ready once their kernel answered (``_client_class``)."""
 
         def client(self, **kwargs: Any) -> Any:
+            self.client_factory = _client_class()
             client = super().client(**kwargs)
             self.__dict__.setdefault("_warm_clients", []).append(client)
             return client

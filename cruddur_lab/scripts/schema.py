@@ -45,16 +45,20 @@ def require_reset_confirmation(settings: Settings, parameters: Mapping[str, Any]
 
 
 def table_exists(lab: Lab) -> bool:
+    return _description(lab) is not None
+
+
+def _description(lab: Lab) -> dict[str, Any] | None:
+    """``DescribeTable``'s ``Table`` part, or None when there is no such table."""
     from botocore.exceptions import ClientError
 
     with lab.translate_errors():
         try:
-            lab.dynamodb.describe_table(TableName=lab.settings.table_name)
+            return lab.dynamodb.describe_table(TableName=lab.settings.table_name)["Table"]
         except ClientError as error:
             if error.response["Error"]["Code"] == "ResourceNotFoundException":
-                return False
+                return None
             raise
-    return True
 
 
 def schema_load(lab: Lab, *, billing_mode: str = "PROVISIONED") -> SchemaLoadResult:
@@ -144,9 +148,9 @@ def fix_for_missing_state(lab: Lab, command: str = "cruddur-lab schema-load") ->
 def require_table(lab: Lab) -> dict[str, Any]:
     """The table's description if it exists and matches the model; a clear error otherwise."""
     name = lab.settings.table_name
-    if not table_exists(lab):
+    description = _description(lab)  # one request answers both "is it there" and "what is it"
+    if description is None:
         raise TableMissing(f"table {name!r} does not exist: {fix_for_missing_state(lab)}")
-    description = describe(lab)
     problems = schema_differences(description)
     if problems:
         raise TableMismatch(
