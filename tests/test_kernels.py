@@ -12,7 +12,12 @@ import nbformat
 import pytest
 
 from cruddur_lab.notebook.kernel_template import KernelTemplate, can_fork
-from cruddur_lab.notebook.kernels import WARM_IMPORTS, WarmKernels, warm_imports
+from cruddur_lab.notebook.kernels import (
+    WARM_IMPORTS,
+    WarmKernels,
+    template_imports,
+    warm_imports,
+)
 from cruddur_lab.notebook.runner import NotebookRun
 from cruddur_lab.notebook.schedule import longest_first, save_seconds
 
@@ -149,8 +154,34 @@ def test_a_forked_kernel_that_is_killed_is_seen_to_end(tmp_path):
         kernels.release(km)
 
 
+@pytest.mark.skipif(not can_fork(), reason="kernels are forked only where os.fork exists")
+def test_workers_share_the_template_their_parent_started(tmp_path):
+    """A --jobs run starts one template; each worker connects to it by its address."""
+    import psutil
+
+    plain = notebook(tmp_path, "plain", "pass")
+    owner = KernelTemplate.start(template_imports([plain]))
+    # Whoever can open its socket can ask for a kernel: only this user may.
+    assert Path(owner.address).parent.stat().st_mode & 0o777 == 0o700
+    try:
+        parents = []
+        for _ in range(2):  # two workers, one after the other
+            with WarmKernels([plain], template=owner.address) as kernels:
+                km = kernels.take(plain, following=None)
+                try:
+                    parents.append(psutil.Process(km.provisioner.process.pid).ppid())
+                finally:
+                    kernels.release(km)
+            assert owner.serves([sys.executable, "-m", "ipykernel_launcher"])  # still there
+        assert parents == [owner._process.pid] * 2
+    finally:
+        owner.close()
+    assert not psutil.pid_exists(owner._process.pid)
+    assert not Path(owner.address).parent.exists()  # its private folder is gone
+
+
 def test_the_template_serves_ipykernel_on_this_interpreter_only():
-    template = KernelTemplate(())
+    template = KernelTemplate.start(())
     try:
         assert template.serves([sys.executable, "-m", "ipykernel_launcher", "-f", "k.json"])
         assert not template.serves(["/opt/other/python", "-m", "ipykernel_launcher"])

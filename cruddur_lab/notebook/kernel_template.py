@@ -33,23 +33,56 @@ def can_fork() -> bool:
 
 
 class KernelTemplate:
-    """The runner's side of one template process: start it, ask it for kernels, end it."""
+    """One connection to a template process: ask it for kernels.
 
-    def __init__(self, imports: Sequence[str]) -> None:
-        # It imports while the caller works (the engine starts meanwhile); a fork request
-        # waits in its stdin until the imports are done.
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, json.dumps(list(imports))],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+    ``KernelTemplate.start`` starts the template (its owner ends it with ``close``);
+    ``KernelTemplate(address)`` connects to a running one, so the workers of a ``--jobs``
+    run share the template their parent started. It listens on a socket in a folder only
+    this user can open.
+    """
+
+    def __init__(self, address: str, process: subprocess.Popen | None = None) -> None:
+        import socket
+
+        self.address = address
+        self._process = process
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._socket.connect(address)  # bound before the template started: always there
+        self._answers = self._socket.makefile("r", encoding="utf-8")
         self._pending: list[ForkedKernel] = []
+        self._open = True
+
+    @classmethod
+    def start(cls, imports: Sequence[str], *, quiet: bool = False) -> KernelTemplate:
+        """Start a template that imports ``imports``; it imports while the caller works
+        (the engine starts meanwhile), and a request waits until the imports are done.
+
+        Its kernels write to its stderr; ``quiet`` sends that nowhere (a parallel run's
+        workers do the same with their own: kernels ending under load may print there)."""
+        import socket
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="cruddur-kernels-")  # mode 0700
+        address = os.path.join(folder, "template")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(address)
+        listener.listen()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(listener.fileno()), json.dumps(list(imports))],
+                stdin=subprocess.PIPE,
+                stderr=subprocess.DEVNULL if quiet else None,
+                pass_fds=[listener.fileno()],
+            )
+        finally:
+            listener.close()
+        return cls(address, process)
 
     def serves(self, command: Sequence[str]) -> bool:
         """True when ``command`` starts ipykernel on this interpreter (what the template is)."""
         return (
-            self._process.poll() is None
+            self._open
+            and (self._process is None or self._process.poll() is None)
             and len(command) >= 3
             and os.path.realpath(command[0]) == os.path.realpath(sys.executable)
             and list(command[1:3]) == ["-m", _LAUNCHER]
@@ -58,35 +91,39 @@ class KernelTemplate:
     def fork(self, command: Sequence[str], env: dict[str, str], cwd: str) -> ForkedKernel:
         """Ask for a kernel run as ``command`` would run it; its pid arrives later."""
         request = {"argv": list(command[3:]), "env": env, "cwd": cwd}
-        assert self._process.stdin is not None
-        self._process.stdin.write(json.dumps(request) + "\n")
-        self._process.stdin.flush()
+        self._socket.sendall((json.dumps(request) + "\n").encode())
         kernel = ForkedKernel(self)
         self._pending.append(kernel)
         return kernel
 
     def _read_pids(self, until: ForkedKernel) -> None:
         """Read the template's answers, in the order asked, up to ``until``'s."""
-        assert self._process.stdout is not None
         while self._pending:
             kernel = self._pending.pop(0)
-            line = self._process.stdout.readline()
+            line = self._answers.readline()
             kernel._pid = int(line) if line.strip().isdigit() else -1
             if kernel is until:
                 return
 
     def close(self) -> None:
-        """End the template (the kernels it forked live on until they are shut down)."""
+        """Close this connection; the owner also ends the template (the kernels it forked
+        live on until they are shut down)."""
+        import shutil
+
+        self._open = False
+        self._answers.close()
+        self._socket.close()
+        if self._process is None:
+            return
         with contextlib.suppress(OSError):
             if self._process.stdin is not None:
-                self._process.stdin.close()
+                self._process.stdin.close()  # the template ends when its stdin does
         try:
             self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
+        shutil.rmtree(os.path.dirname(self.address), ignore_errors=True)
 
 
 class ForkedKernel:
@@ -174,12 +211,14 @@ def _reap(*_: Any) -> None:
             pass
 
 
-def _become_kernel(request: dict[str, Any], answers: int) -> None:
+def _become_kernel(request: dict[str, Any], keep_closed: list[int]) -> None:
     """In the forked child: become the kernel ``request`` describes; never returns."""
     status = 1
     try:
         os.setsid()  # its own process group, as jupyter_client starts a kernel
-        os.close(answers)
+        for fd in keep_closed:  # the template's sockets: not the kernel's
+            with contextlib.suppress(OSError):
+                os.close(fd)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
@@ -201,12 +240,13 @@ def _become_kernel(request: dict[str, Any], answers: int) -> None:
         os._exit(status)
 
 
-def main(imports: Sequence[str]) -> None:
+def serve(listener_fd: int, imports: Sequence[str]) -> None:
+    """The template: do ``imports``, then fork a kernel for each request on the socket,
+    answering with its pid; end when stdin (held by the owner) closes."""
     import importlib
+    import selectors
+    import socket
 
-    # Answers go on a copy of stdout; stdout itself becomes stderr, for the kernels too.
-    answers = os.dup(1)
-    os.dup2(2, 1)
     importlib.import_module("ipykernel.kernelapp")
     for name in imports:
         with contextlib.suppress(ImportError):  # a kernel reports it, as a cold one would
@@ -214,13 +254,43 @@ def main(imports: Sequence[str]) -> None:
     importlib.import_module("cruddur_lab.engine.lab").preload_models()
     signal.signal(signal.SIGCHLD, _reap)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner ends it; Ctrl-C reaches that
-    for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _become_kernel(request, answers)
-        os.write(answers, f"{pid}\n".encode())
+    listener = socket.socket(fileno=listener_fd)
+    # One thread and a selector: forking from a process with other threads is unsafe.
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    selector.register(sys.stdin, selectors.EVENT_READ)
+    buffers: dict[socket.socket, bytes] = {}
+    while True:
+        for key, _ in selector.select():
+            source = key.fileobj
+            if source is sys.stdin:
+                if not os.read(sys.stdin.fileno(), 4096):
+                    return  # the owner closed it: the run is over
+            elif source is listener:
+                connection, _ = listener.accept()
+                buffers[connection] = b""
+                selector.register(connection, selectors.EVENT_READ)
+            else:
+                assert isinstance(source, socket.socket)
+                data = source.recv(65536)
+                if not data:
+                    selector.unregister(source)
+                    buffers.pop(source, None)
+                    source.close()
+                    continue
+                buffers[source] += data
+                while b"\n" in buffers[source]:
+                    line, buffers[source] = buffers[source].split(b"\n", 1)
+                    pid = _fork_kernel(json.loads(line), [listener, *buffers])
+                    source.sendall(f"{pid}\n".encode())
+
+
+def _fork_kernel(request: dict[str, Any], sockets: list[Any]) -> int:
+    pid = os.fork()
+    if pid == 0:
+        _become_kernel(request, [sock.fileno() for sock in sockets])
+    return pid
 
 
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]))
+    serve(int(sys.argv[1]), json.loads(sys.argv[2]))

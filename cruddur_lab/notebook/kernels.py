@@ -47,6 +47,11 @@ def warm_imports(notebook: Path | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(wanted))
 
 
+def template_imports(notebooks: Sequence[Path]) -> tuple[str, ...]:
+    """What a template does ahead for every kernel of a run: all its notebooks' imports."""
+    return tuple(dict.fromkeys(name for nb in notebooks for name in warm_imports(nb)))
+
+
 def _is_package_module(name: str) -> bool:
     """True when ``name`` is a module of this package (not a name inside one)."""
     top, _, rest = name.partition(".")
@@ -175,13 +180,14 @@ class WarmKernels:
     what all of them need (where the system can fork).
     """
 
-    def __init__(self, notebooks: Sequence[Path] = ()) -> None:
+    def __init__(self, notebooks: Sequence[Path] = (), *, template: str | None = None) -> None:
         self._next: tuple[Path, Any] | None = None
         self._ending: list[Any] = []
         self._template: KernelTemplate | None = None
-        if notebooks and can_fork():
-            imports = dict.fromkeys(name for nb in notebooks for name in warm_imports(nb))
-            self._template = KernelTemplate(tuple(imports))
+        if template is not None:  # a template started by the caller's parent
+            self._template = KernelTemplate(template)
+        elif notebooks and can_fork():
+            self._template = KernelTemplate.start(template_imports(notebooks))
 
     def _start(self, notebook: Path) -> Any:
         from jupyter_core.utils import run_sync

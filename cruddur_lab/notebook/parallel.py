@@ -88,6 +88,7 @@ def _worker(
     parameters: dict[str, Any],
     output: str,
     timeout: int,
+    template: str | None,
 ) -> None:
     import os
 
@@ -107,7 +108,8 @@ def _worker(
             environment = engine.prepare()
             remove = [name for name in ENGINE_VARIABLES if name not in environment]
             everything = [Path(notebook) for _, notebook in tasks]
-            with kernel_environment(environment, remove), WarmKernels(everything) as kernels:
+            warm = WarmKernels(everything, template=template)
+            with kernel_environment(environment, remove), warm as kernels:
                 position = _claim(claimed, len(tasks))
                 if position is not None:  # its kernel boots while the engine starts
                     kernels.start_ahead(Path(tasks[position][1]))
@@ -147,13 +149,28 @@ def run_parallel(
     jobs: int,
     out: Callable[[str], None],
 ) -> list[Any]:
+    from cruddur_lab.notebook.kernel_template import KernelTemplate, can_fork
+    from cruddur_lab.notebook.kernels import template_imports
+
     context = multiprocessing.get_context("spawn")  # no forked copies of moto's threads
     tasks = [(index, str(notebooks[index])) for index in schedule.longest_first(notebooks, output)]
     claimed, results = context.Value("i", 0), context.Queue()
+    # One template for every worker's kernels: its imports are done once for the run.
+    template = KernelTemplate.start(template_imports(notebooks), quiet=True) if can_fork() else None
+    address = template.address if template is not None else None
     workers = [
         context.Process(
             target=_worker,
-            args=(tasks, claimed, results, settings, dict(parameters), str(output), timeout),
+            args=(
+                tasks,
+                claimed,
+                results,
+                settings,
+                dict(parameters),
+                str(output),
+                timeout,
+                address,
+            ),
             daemon=True,
         )
         for _ in range(jobs)
@@ -186,6 +203,8 @@ def run_parallel(
             worker.join(timeout=30)
             if worker.is_alive():
                 worker.terminate()
+        if template is not None:
+            template.close()
     finished = [done[index] for index in range(len(notebooks))]
     schedule.save_seconds(output, finished)
     return finished
