@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -219,3 +220,32 @@ def test_a_kernel_is_ready_once_it_answered_and_its_answer_is_all_read(tmp_path)
         finally:
             client.stop_channels()
             kernels.release(km)
+
+
+def test_a_kernel_slower_than_a_second_to_answer_is_still_found_ready():
+    """A kernel that answers its first kernel_info only after the client asked again (a
+    slow start under load) replies to the first request first: that answer counts. Taking
+    only the latest request's answer left the client one reply behind until its timeout."""
+    from jupyter_core.utils import run_sync
+
+    from cruddur_lab.notebook.files import KERNEL_ARGUMENTS, KERNEL_NAME
+    from cruddur_lab.notebook.kernels import _kernel_manager_class
+
+    km = _kernel_manager_class()(kernel_name=KERNEL_NAME)
+    slow_start = "--IPKernelApp.exec_lines=import time; time.sleep(2.5)"  # before any answer
+    run_sync(km.start_kernel)(extra_arguments=[*KERNEL_ARGUMENTS, slow_start])
+    client = km.client()
+    client.start_channels()
+    try:
+        started = time.monotonic()
+        run_sync(client.wait_for_ready)(timeout=30)
+        assert time.monotonic() - started < 15
+        request = client.execute("1 + 1")
+        while (reply := run_sync(client.shell_channel.get_msg)(timeout=30))["parent_header"][
+            "msg_id"
+        ] != request:
+            assert reply["msg_type"] == "kernel_info_reply"  # the second request's answer
+        assert reply["content"]["status"] == "ok"
+    finally:
+        client.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)

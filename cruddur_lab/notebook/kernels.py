@@ -109,22 +109,25 @@ def _client_class() -> type:
         jupyter_client's ``wait_for_ready`` ends by reading IOPub until it stays silent for
         0.2 s, a fixed wait before every notebook. The kernel marks the end of its answer to
         a request with an ``idle`` status whose parent is that request; once the idle of the
-        last ``kernel_info`` request has arrived, nothing the kernel sent for it is still
-        on the way, and nbclient keeps only the messages of the cell it runs anyway.
+        answered ``kernel_info`` request has arrived, IOPub is connected and nothing the
+        kernel sent for it is still on the way. Like jupyter_client, it asks again each
+        second without an answer, and takes whichever request's reply comes: a slow kernel
+        answers the first request after the second was sent. Anything a later request
+        brings is ignored by nbclient, which keeps only the messages of the cell it runs.
         """
 
         async def _ready(self, timeout: float | None = None) -> None:
             deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
             while True:
-                request = self.kernel_info()
+                self.kernel_info()
                 try:
                     reply = await self.shell_channel.get_msg(timeout=1)
                 except Empty:
                     reply = None
-                answered = reply is not None and reply["parent_header"].get("msg_id") == request
-                if answered and await self._idle_after(request):
-                    self._handle_kernel_info_reply(reply)
-                    return
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    if await self._idle_after(reply["parent_header"].get("msg_id")):
+                        self._handle_kernel_info_reply(reply)
+                        return
                 if not await self._async_is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
