@@ -136,3 +136,41 @@ def test_every_region_and_access_key_share_one_namespace(lab, services):
     pool = client("cognito-idp", "eu-west-3", "YETANOTHER").create_user_pool(PoolName="p")
     pools = lab.cognito.list_user_pools(MaxResults=10)["UserPools"]
     assert [p["Id"] for p in pools] == [pool["UserPool"]["Id"]]
+
+
+def _post(connection, body: bytes, operation: str = "ListTables", **headers: str):
+    signed = {  # moto reads the service and region from the credential scope
+        "X-Amz-Target": f"DynamoDB_20120810.{operation}",
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260301/us-east-1/"
+        "dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+    }
+    connection.request("POST", "/", body, {**signed, **headers})
+    response = connection.getresponse()
+    return response, response.read()
+
+
+def test_one_connection_carries_request_after_request(services):
+    """The engine keeps a connection open between answers, as DynamoDB's endpoint does:
+    werkzeug's server closed each one, so every SDK call paid a new connection and thread."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(services.endpoint_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        first, _ = _post(connection, b"{}")
+        used = connection.sock
+        # A body the engine refuses is still read in full: the next request is intact.
+        missing = b'{"TableName": "no-such-table", "Key": {"pk": {"S": "p"}}}'
+        refused, refusal = _post(connection, missing, "GetItem")
+        second, listed = _post(connection, b"{}")
+        assert (first.status, second.status) == (200, 200)
+        assert listed.startswith(b'{"TableNames": [')
+        assert refused.status == 400 and b"ResourceNotFoundException" in refusal
+        assert connection.sock is used and not second.will_close  # no new connection
+        # A client that asks for the connection to close has it closed.
+        closing, _ = _post(connection, b"{}", Connection="close")
+        assert closing.will_close
+    finally:
+        connection.close()

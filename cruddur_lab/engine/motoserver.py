@@ -70,6 +70,58 @@ def one_namespace(app: Any, region: str, account_id: str = ACCOUNT_ID) -> Any:
     return application
 
 
+class KeepAliveHandler(MotoRequestHandler):
+    """moto's request handler with HTTP/1.1 keep-alive, as DynamoDB's endpoint has it.
+
+    werkzeug's development server closes every connection after one response: ``http.server``
+    would take an unread request body for the next request, and werkzeug drains the socket
+    after each response, which on a kept-alive connection reads the next request away. Each
+    SDK call then paid a new TCP connection and a new server thread. Here a request with a
+    ``Content-Length`` (and no ``Expect``) is read in full first and werkzeug is handed the
+    body alone, so neither can read past it, and the connection stays open; anything else
+    is answered as werkzeug answers it, and closed.
+    """
+
+    #: An idle kept-alive connection is closed after this many seconds.
+    timeout = 60
+
+    def setup(self) -> None:
+        import socket
+
+        super().setup()
+        # A kept-alive answer is written in two parts (headers, body); without this the
+        # second waits for the client's delayed ACK, about 40 ms.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def run_wsgi(self) -> None:
+        import io
+
+        if not self._reusable():
+            super().run_wsgi()
+            return
+        connection = self.rfile
+        self.rfile = io.BytesIO(connection.read(int(self.headers["Content-Length"])))
+        try:
+            super().run_wsgi()
+        finally:
+            self.rfile = connection
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "connection" and value.lower() == "close" and self._reusable():
+            return  # http.server then keeps the connection open for the next request
+        super().send_header(keyword, value)
+
+    def _reusable(self) -> bool:
+        length = self.headers.get("Content-Length", "")
+        return (
+            self.request_version == "HTTP/1.1"
+            and length.isdigit()
+            and "Transfer-Encoding" not in self.headers
+            and "Expect" not in self.headers
+            and self.headers.get("Connection", "").lower() != "close"
+        )
+
+
 class SerializedMotoServer(ThreadedMotoServer):
     """``ThreadedMotoServer`` whose application is ``serialized`` in ``one_namespace``.
 
@@ -95,7 +147,7 @@ class SerializedMotoServer(ThreadedMotoServer):
         moto = billed(DomainDispatcherApplication(create_backend_app), self.region, ACCOUNT_ID)
         app = one_namespace(serialized(json_errors(refusing(moto))), self.region)
         self._server = make_server(
-            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            self._ip_address, self._port, app, True, request_handler=KeepAliveHandler
         )
         self._server_ready_event.set()
         self._server.serve_forever()

@@ -124,10 +124,10 @@ def _client_class() -> type:
                     reply = await self.shell_channel.get_msg(timeout=1)
                 except Empty:
                     reply = None
-                if reply is not None and reply["msg_type"] == "kernel_info_reply":
-                    if await self._idle_after(reply["parent_header"].get("msg_id")):
-                        self._handle_kernel_info_reply(reply)
-                        return
+                answered = reply is not None and reply["msg_type"] == "kernel_info_reply"
+                if answered and await self._idle_after(reply["parent_header"].get("msg_id")):
+                    self._handle_kernel_info_reply(reply)
+                    return
                 if not await self._async_is_alive():
                     raise RuntimeError("Kernel died before replying to kernel_info")
                 if time.monotonic() > deadline:
