@@ -3,7 +3,8 @@ front of moto (``billing``: the ConsumedCapacity AWS would bill, priced by ``pri
 the request trace (``trace``: every request recorded in wire form with the engine's figure),
 and the rules in front of moto that refuse what DynamoDB refuses (``request_rules`` with
 ``table_rules``, ``request_limits``, ``numbers``, ``legacy_parameters``, ``idempotency``,
-``refusal``; ``moto_fixes`` and ``json_errors`` where moto's own answer differs).
+``refusal``; ``moto_fixes`` and ``json_errors`` where moto's own answer differs; ``motopatch``
+with ``partition_pages`` where moto's cost grows with the table and DynamoDB's does not).
 
 Everything that knows *where* DynamoDB, Cognito and Postgres are lives here; the layers above
 receive a ``Lab`` and never read the environment themselves.
@@ -21,6 +22,7 @@ __all__ = [
     "motopatch",
     "motoserver",
     "numbers",
+    "partition_pages",
     "postgres",
     "pricing",
     "private_files",

@@ -27,8 +27,10 @@ from typing import Any
 #: records, so anything built from the stream before one is rebuilt.
 ROLLBACKS = [0]
 
-#: moto refuses an item larger than this on a put (``LimitedSizeDict``), as DynamoDB
-#: refuses one over 400 KB; only a nested ``SET`` in an update is not checked by moto.
+#: moto refuses an item larger than this (``LimitedSizeDict``), as DynamoDB refuses one over
+#: 400 KB, so only a page within this of 1 MB can be ended by an item past its key
+#: condition. moto does not check a nested ``SET`` of an update: an item grown past the
+#: limit that way, past a page's key condition, could end a page in moto and not here.
 MOTO_ITEM_LIMIT = 405_000
 
 
@@ -244,7 +246,8 @@ def _page(items: list[Any], cuts: tuple[int, int, int, int], forward: bool, limi
     page is empty, no item reaches 1 MB); in the run each item is added until the page holds
     ``limit`` items or the next one would take it past 1 MB, and that next one stops the
     page (the one before it is the LastEvaluatedKey). Past the run moto keeps walking: an
-    item there stops the page all the same, if the page is at its limit or close to 1 MB.
+    item there stops the page all the same if the page is at its limit, or if it would take
+    the page past 1 MB (only possible within ``MOTO_ITEM_LIMIT`` of it).
     """
     from moto.dynamodb.models.table import RESULT_SIZE_LIMIT
 
