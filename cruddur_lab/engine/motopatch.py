@@ -13,9 +13,11 @@ opposite of what AWS does (Pattern E's lag and every Query growing with the tabl
   reaches (``partition_pages``: the partition's order is kept between requests), and an
   index Query the items of its index partition, from a cache that the table's stream
   records keep current (moto keeps no index structure of its own). moto's own filtering,
-  sorting, paging and projection run unchanged on them.
+  sorting, paging and projection run unchanged on them, and during a Query request each
+  item's size (summed attribute by attribute, asked for several times per item) is
+  worked out once.
 
-Both wrap moto's own methods, so every rule moto checks still applies. They rely on
+Each wraps moto's own methods, so every rule moto checks still applies. They rely on
 requests running one at a time, which ``motoserver.serialized`` guarantees. ``install()``
 is idempotent and is called when the embedded server starts.
 """
