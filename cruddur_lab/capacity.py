@@ -246,19 +246,21 @@ def page_read_units(items: Iterable[Mapping[str, Any]], *, consistent: bool = Fa
 def read_units(items: Iterable[Mapping[str, Any]], *, consistent: bool = False) -> float:
     """Read units a Query or Scan over ``items`` consumes, paginated as DynamoDB does
     (a page ends after 1 MB) and each page rounded separately."""
-    return sum(page_read_units(page, consistent=consistent) for page in split_pages(items))
+    pages = split_pages([item_size(item) for item in items])
+    return sum(read_units_for_size(sum(page), consistent=consistent) for page in pages)
 
 
-def split_pages(items: Iterable[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
-    """Cut ``items`` into pages as DynamoDB does: a page stops once 1 MB has been read."""
-    pages: list[list[Mapping[str, Any]]] = [[]]
-    size = 0
-    for item in items:
-        if size >= MAX_PAGE_BYTES:
+def split_pages(sizes: Iterable[int]) -> list[list[int]]:
+    """Cut the sizes of the items read into pages as DynamoDB does: a page stops once 1 MB
+    has been read. (Sizes, not items: a large read sizes each item once.)"""
+    pages: list[list[int]] = [[]]
+    read = 0
+    for size in sizes:
+        if read >= MAX_PAGE_BYTES:
             pages.append([])
-            size = 0
-        pages[-1].append(item)
-        size += item_size(item)
+            read = 0
+        pages[-1].append(size)
+        read += size
     return pages
 
 

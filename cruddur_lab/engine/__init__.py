@@ -4,8 +4,9 @@ the request trace (``trace``: every request recorded in wire form with the engin
 and the rules in front of moto that refuse what DynamoDB refuses (``request_rules`` with
 ``table_rules``, ``request_limits``, ``numbers``, ``legacy_parameters``, ``idempotency``,
 ``refusal``; ``moto_fixes`` and ``json_errors`` where moto's own answer differs), and
-moto's costs that AWS does not have (``motopatch``: costs that grow with the table;
-``attribute_values`` and ``request_overhead``: work moto repeats on every request).
+moto's costs that AWS does not have (``motopatch`` with ``partition_pages``: costs that grow
+with the table; ``attribute_values`` and ``request_overhead``: work moto repeats on every
+request).
 
 Everything that knows *where* DynamoDB, Cognito and Postgres are lives here; the layers above
 receive a ``Lab`` and never read the environment themselves.
@@ -24,6 +25,7 @@ __all__ = [
     "motopatch",
     "motoserver",
     "numbers",
+    "partition_pages",
     "postgres",
     "pricing",
     "private_files",

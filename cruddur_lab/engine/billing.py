@@ -29,6 +29,7 @@ a refused condition or a cancelled transaction.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import re
@@ -70,6 +71,7 @@ def install() -> None:
     def noting(original: Callable[..., Any], *unfiltered: str) -> Callable[..., Any]:
         signature = inspect.signature(original)
 
+        @functools.wraps(original)  # inspect.unwrap reaches moto's own method
         def read(self: Any, *args: Any, **kwargs: Any) -> Any:
             # The page as evaluated: the same read without filter or projection.
             # By name, so that wrappers reading keywords (motopatch) still find them.

@@ -1,4 +1,4 @@
-"""Two costs of moto's DynamoDB that grow with the table, removed inside our embedded server.
+"""Costs of moto's DynamoDB that grow with the table, removed inside our embedded server.
 
 DynamoDB's cost of a transaction or of a Query depends on the items it touches, not on the
 table. moto 5.2 pays for the whole table instead, which made the embedded engine teach the
@@ -8,13 +8,16 @@ opposite of what AWS does (Pattern E's lag and every Query growing with the tabl
   it starts, to swap the copy back in if the transaction is cancelled. Here the copy is
   skipped; the rows the transaction may touch and the length of each stream are saved
   instead, and put back on failure. Same outcome, cost proportional to the transaction.
-* ``Query`` sorts every item of the table and then keeps the partition's. Here a table
-  Query is given its partition's items only (sorted, and past the start key of a next
-  page), and an index Query the items of its index partition, from a cache that the
-  table's stream records keep current (moto keeps no index structure of its own). moto's
-  own filtering, sorting, paging and projection run unchanged on them.
+* ``Query`` sorts every item of the table, keeps the partition's and walks it from the top
+  on every page. Here a table Query is given only the items of its partition that its page
+  reaches (``partition_pages``: the partition's order is kept between requests), and an
+  index Query the items of its index partition, from a cache that the table's stream
+  records keep current (moto keeps no index structure of its own). moto's own filtering,
+  sorting, paging and projection run unchanged on them, and during a Query request each
+  item's size (summed attribute by attribute, asked for several times per item) is
+  worked out once.
 
-Both wrap moto's own methods, so every rule moto checks still applies. They rely on
+Each wraps moto's own methods, so every rule moto checks still applies. They rely on
 requests running one at a time, which ``motoserver.serialized`` guarantees. ``install()``
 is idempotent and is called when the embedded server starts.
 """
@@ -23,11 +26,20 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 from typing import Any
 
+from cruddur_lab.engine.partition_pages import (
+    ROLLBACKS,
+    StreamFollower,
+    page_window,
+    partition_order,
+    record_key,
+)
+
 _INSTALLED = False
-#: Cancelled transactions so far; an index cache built before one is rebuilt.
-_ROLLBACKS = [0]
+#: moto's ``Table.query`` signature, to read its arguments by name however they are passed.
+_QUERY_SIGNATURE: list[inspect.Signature] = []
 
 
 def install() -> None:
@@ -36,14 +48,17 @@ def install() -> None:
     if _INSTALLED:
         return
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
 
     DynamoDBBackend.transact_write_items = _without_table_copy(
         DynamoDBBackend.transact_write_items, Table
     )
+    _QUERY_SIGNATURE.append(inspect.signature(Table.query))
     Table.query = _partition_only(Table.query)
-    DynamoHandler.query = _noting_count(DynamoHandler.query)
+    DynamoHandler.query = _per_query_request(DynamoHandler.query)
+    Item.size = _remembered_size(Item.size)
     _INSTALLED = True
 
 
@@ -97,7 +112,7 @@ def _save_touched(backend: Any, transact_items: list[dict[str, Any]]) -> dict[st
 
 
 def _restore(saved: dict[str, Any]) -> None:
-    _ROLLBACKS[0] += 1  # rows were put back without stream records: rebuild index caches
+    ROLLBACKS[0] += 1  # rows were put back without stream records: rebuild what follows them
     for table, hash_key, range_key, before in reversed(saved["rows"]):
         if range_key is None:
             if before is None:
@@ -117,18 +132,40 @@ def _restore(saved: dict[str, Any]) -> None:
 
 #: True while a ``Select=COUNT`` Query runs (one request at a time: see the module's doc).
 _COUNTING = [False]
+#: While a Query request runs: id of a stored item -> (the item, its size). moto asks each
+#: item of a page for its size twice, billing runs the Query twice (``billing.install``) and
+#: the window (``partition_pages``) once more: summing attribute sizes in Python was most
+#: of a large read's time. Nothing stored changes during a Query; holding each item keeps
+#: its id from being reused.
+_SIZES: list[dict[int, tuple[Any, int]] | None] = [None]
 
 
-def _noting_count(original: Any) -> Any:
+def _per_query_request(original: Any) -> Any:
     @functools.wraps(original)
     def query(self: Any) -> Any:
         _COUNTING[0] = self.body.get("Select") == "COUNT"
+        _SIZES[0] = {}
         try:
             return original(self)
         finally:
             _COUNTING[0] = False
+            _SIZES[0] = None
 
     return query
+
+
+def _remembered_size(original: Any) -> Any:
+    @functools.wraps(original)
+    def size(self: Any) -> int:
+        sizes = _SIZES[0]
+        if sizes is None:
+            return original(self)
+        known = sizes.get(id(self))
+        if known is None:
+            known = sizes[id(self)] = (self, original(self))
+        return known[1]
+
+    return size
 
 
 class _NoDeepCopy:
@@ -158,9 +195,11 @@ def _partition_only(original: Any) -> Any:
 
 
 def _partition_query(original: Any, self: Any, hash_key: Any, args: tuple, kwargs: dict) -> Any:
-    """A table Query on its partition's items, an index Query on its index partition."""
-    index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
-    conditions = kwargs.get("hash_key_conditions") or []
+    """A table Query on the window of its partition a page reaches, an index Query on its
+    index partition."""
+    query = _QUERY_SIGNATURE[0].bind(self, hash_key, *args, **kwargs).arguments
+    index_name = query.get("index_name")
+    conditions = query.get("hash_key_conditions") or []
     if index_name and conditions:
         items = _index_items(self, index_name, conditions)
     elif index_name or hash_key is None:
@@ -170,7 +209,8 @@ def _partition_query(original: Any, self: Any, hash_key: Any, args: tuple, kwarg
         if partition is None:
             items = []
         elif self.range_key_attr:
-            items = _after_start_key(self, list(partition.values()), args, kwargs)
+            order = partition_order(self, hash_key, partition)
+            items = page_window(order, self, hash_key, query)
         else:
             items = [partition]
     self.all_items = lambda: items
@@ -178,31 +218,6 @@ def _partition_query(original: Any, self: Any, hash_key: Any, args: tuple, kwarg
         return original(self, hash_key, *args, **kwargs)
     finally:
         del self.all_items
-
-
-def _after_start_key(table: Any, items: list[Any], args: tuple, kwargs: dict) -> list[Any]:
-    """A partition's items in range-key order, less those an earlier page already returned.
-
-    moto sorts the partition and walks it up to the start key on every page, so reading a
-    large partition page by page cost pages × items (a re-seed's COUNT of 100,000 messages
-    is thirty pages). Sorted here by the value moto compares (``cast_value``, in C) and cut
-    at the start key with a bisect, moto's own sort and skip find nothing left to do.
-    """
-    from bisect import bisect_left, bisect_right
-
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    items.sort(key=lambda item: item.range_key.cast_value)
-    start = kwargs.get("exclusive_start_key", args[3] if len(args) > 3 else None)
-    if not start or table.range_key_attr not in start:
-        return items
-    forward = kwargs.get("scan_index_forward", args[4] if len(args) > 4 else True)
-    keys = [item.range_key.cast_value for item in items]
-    after = DynamoType(start[table.range_key_attr]).cast_value
-    # moto reverses the list for a backward query: there the rest lies below the start key.
-    if forward is False:
-        return items[: bisect_left(keys, after)]
-    return items[bisect_right(keys, after) :]
 
 
 def _every_item(table: Any) -> Any:
@@ -250,41 +265,26 @@ def _index_values(item: Any, names: tuple[str, ...]) -> tuple[Any, ...] | None:
     return None if any(value is None for value in values) else values
 
 
-class _IndexCache:
-    """Index partition → the items in it, and how many stream records it has applied."""
+class _IndexCache(StreamFollower):
+    """Index partition → the items in it, kept current from the table's stream."""
 
     def __init__(self, table: Any, names: tuple[str, ...]) -> None:
+        super().__init__(table)
         self.names = names
-        self.records = table.stream_shard.items
-        self.applied = len(self.records)
-        self.rollbacks = _ROLLBACKS[0]
         self.partitions: dict[tuple[Any, ...], dict[tuple[Any, Any], Any]] = {}
         self.where: dict[tuple[Any, Any], tuple[Any, ...]] = {}
         for item in _every_item(table):
             self._place((item.hash_key, item.range_key), item)
 
-    def still_follows(self, shard: Any) -> bool:
-        return (
-            shard.items is self.records
-            and len(self.records) >= self.applied
-            and self.rollbacks == _ROLLBACKS[0]
-        )
-
     def catch_up(self, table: Any) -> None:
-        from moto.dynamodb.models.dynamo_type import DynamoType
-
-        for record in self.records[self.applied :]:
-            keys = record.record["dynamodb"]["Keys"]
-            hash_key = DynamoType(keys[table.hash_key_attr])
-            range_key = DynamoType(keys[table.range_key_attr]) if table.range_key_attr else None
-            key = (hash_key, range_key)
+        for record in self.take_unapplied():
+            key = record_key(table, record)
             old = self.where.pop(key, None)
             if old is not None:
                 self.partitions[old].pop(key, None)
-            current = table.get_item(hash_key, range_key)
+            current = table.get_item(*key)
             if current is not None:
                 self._place(key, current)
-        self.applied = len(self.records)
 
     def _place(self, key: tuple[Any, Any], item: Any) -> None:
         values = _index_values(item, self.names)

@@ -155,10 +155,10 @@ class _Pricer:
         consistent = bool(params.get("ConsistentRead"))
         how = "strongly consistent" if consistent else "eventually consistent: half"
         # An engine that returns more than 1 MB in one page is priced as AWS would page it.
-        pages = capacity.split_pages(items)
+        pages = capacity.split_pages([capacity.item_size(item) for item in items])
         units = 0.0
         for number, page in enumerate(pages, 1):
-            size = sum(capacity.item_size(item) for item in page)
+            size = sum(page)
             page_units = capacity.read_units_for_size(size, consistent=consistent)
             blocks = capacity.blocks(size, capacity.READ_UNIT_BYTES)
             where = f"AWS page {number}: " if len(pages) > 1 else ""
