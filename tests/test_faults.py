@@ -144,14 +144,31 @@ def test_a_scattered_partial_seed_is_completed_without_duplicates(lab, services)
 # --- Postgres restarting under a Lab -------------------------------------------------------
 
 
-@pytest.fixture
-def own_postgres():
-    """A throwaway server of our own: the session's embedded one is never restarted."""
+@pytest.fixture(scope="module")
+def _throwaway_postgres():
     from pg_throwaway import ThrowawayPostgres
 
     server = ThrowawayPostgres()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_postgres(_throwaway_postgres):
+    """A throwaway server of our own (the session's embedded one is never restarted), started
+    once for the module: each test gets it running, its ``public`` schema empty."""
+    import psycopg
+
+    server = _throwaway_postgres
+    try:
+        connection = psycopg.connect(server.url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError:  # a test that stopped it failed before starting it again
+        server.restart()
+        connection = psycopg.connect(server.url, autocommit=True, connect_timeout=5)
+    with connection:
+        connection.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+    return server
 
 
 def test_lab_reconnects_after_postgres_restarts_between_commands(services, own_postgres):
