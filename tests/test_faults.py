@@ -266,7 +266,16 @@ class Throttle:
         return None
 
 
-def test_botocore_retries_a_throttled_write_and_it_lands_once(lab):
+@pytest.fixture
+def no_backoff(monkeypatch):
+    """botocore waits rand(0, 1) x 1 s, 2 s, 4 s between throttled attempts (its own backoff,
+    not our code): these tests count the attempts and read the outcome, not the waits."""
+    from botocore.retries.standard import ExponentialBackoff
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+
+
+def test_botocore_retries_a_throttled_write_and_it_lands_once(lab, no_backoff):
     schema_load(lab)
     throttle = Throttle("PutItem", times=2)
     lab.dynamodb.meta.events.register_first("before-send.dynamodb.PutItem", throttle)
@@ -278,7 +287,7 @@ def test_botocore_retries_a_throttled_write_and_it_lands_once(lab):
     assert all_items(lab) == [{"pk": "MSG#x", "sk": "1", "message": "after two throttles"}]
 
 
-def test_throttling_past_every_retry_is_one_line(lab):
+def test_throttling_past_every_retry_is_one_line(lab, no_backoff):
     schema_load(lab)
     throttle = Throttle("BatchWriteItem", times=99)
     lab.client("dynamodb").meta.events.register_first(
