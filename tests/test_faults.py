@@ -79,9 +79,9 @@ def assert_complete_seed(items: list[dict[str, Any]], messages: int) -> None:
 
 
 def test_a_seed_killed_mid_write_is_completed_by_the_next_run(lab, services, tmp_path):
-    """SIGKILL a `cruddur-lab seed --messages 1500` while it writes; the next seed
+    """SIGKILL a `cruddur-lab seed --messages 600` while it writes; the next seed
     completes the table, duplicates nothing, and leaves what an uninterrupted seed leaves."""
-    messages = 1500
+    messages = 600  # enough batches that the kill lands mid-write (it comes at 50)
     schema_load(lab)
     state = tmp_path / "up.json"
     settings_module.write_state(
