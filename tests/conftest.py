@@ -51,6 +51,10 @@ SLOWEST_FILES = (
     "tests/test_engines.py",  # 12
     "tests/test_patterns_cli.py",  # 10
     "tests/test_up_capacity.py",  # 9
+    "tests/test_notebooks_clean.py",  # 8
+    "tests/test_seed.py",  # 8
+    "tests/test_up_bootcamp.py",  # 7
+    "tests/test_up_several.py",  # 7
 )
 POSTGRES_BACKENDS = ["embedded", *(["standalone"] if STANDALONE_URL else [])]
 
