@@ -1885,3 +1885,9 @@ def test_state_not_yours_alone_is_refused_in_one_line_and_never_used(
     assert only_error_line(result.stderr) == "cruddur-lab: error: " + expected
     assert _planted(tmp_path) == planted, "a planted file was changed, or something written"
     assert snapshot(lab) == before
+
+
+def test_every_real_process_case_names_a_case():
+    """A misspelt name in REAL_PROCESS would quietly run that case in this process."""
+    names = {case.id for case in CLI_CASES} | {case[0] for case in CLI_SERVICE_CASES}
+    assert REAL_PROCESS - names - {case.id for case in STATE_CASES} == set()
