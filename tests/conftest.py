@@ -22,7 +22,54 @@ from cruddur_lab.engine.embedded import EmbeddedServices
 from cruddur_lab.engine.lab import Lab
 
 STANDALONE_URL = os.environ.get("CRUDDUR_TEST_CONNECTION_URL")
+
+#: The files that take longest, longest first (about the seconds each took in a full run on
+#: 2 cores, 2 workers, at load 3). pytest-xdist hands out whole files in collection order
+#: (``--no-loadscope-reorder`` in addopts; by default it orders them by test count, which put
+#: files of a few slow tests last, and one worker ran alone for the last of them). Longest
+#: first, the short ones fill the end and both workers finish together. A file not listed runs
+#: after these: the notebooks (5 to 10 s each under nbval), then the rest in pytest's order.
+SLOWEST_FILES = (
+    "tests/test_runner.py",  # 41 s
+    "tests/test_browser.py",  # 33
+    "tests/test_bad_input.py",  # 30
+    "tests/test_up.py",  # 27
+    "tests/test_benchmarks.py",  # 26
+    "tests/test_streams.py",  # 24
+    "tests/test_lab_command.py",  # 23
+    "tests/test_parallel_run.py",  # 22
+    "tests/test_faults.py",  # 22
+    "tests/test_stream_faults.py",  # 21
+    "tests/test_patterns.py",  # 21
+    "tests/test_cli.py",  # 21
+    "tests/test_catalogue.py",  # 20
+    "tests/test_properties.py",  # 18
+    "tests/test_guard.py",  # 18
+    "tests/test_postgres_initdb.py",  # 17
+    "tests/test_shared_machine.py",  # 16
+    "tests/test_costs.py",  # 12
+    "tests/test_engines.py",  # 12
+    "tests/test_patterns_cli.py",  # 10
+    "tests/test_up_capacity.py",  # 9
+    "tests/test_notebooks_clean.py",  # 8
+    "tests/test_seed.py",  # 8
+    "tests/test_up_bootcamp.py",  # 7
+    "tests/test_up_several.py",  # 7
+)
 POSTGRES_BACKENDS = ["embedded", *(["standalone"] if STANDALONE_URL else [])]
+
+
+def pytest_collection_modifyitems(items):
+    """Slowest files first, then the notebooks, then the rest (see ``SLOWEST_FILES``)."""
+    rank = {path: place for place, path in enumerate(SLOWEST_FILES)}
+
+    def place(item: pytest.Item) -> tuple[int, int]:
+        path = item.nodeid.split("::", 1)[0]
+        if path in rank:
+            return (0, rank[path])
+        return (1 if path.startswith("notebooks/") else 2, 0)
+
+    items.sort(key=place)  # stable: each file's own order, and pytest's among the rest
 
 
 @pytest.fixture(autouse=True)

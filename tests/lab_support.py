@@ -1,4 +1,5 @@
-"""Running `cruddur-lab lab` from tests: a subprocess whose output is read as it comes."""
+"""Running `cruddur-lab` from tests: in a new process, or through its function in this one;
+`cruddur-lab lab` as a subprocess whose output is read as it comes."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 
 import psutil
@@ -41,6 +44,51 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """``cruddur-lab ARGV`` in a new process, output captured as text."""
     return subprocess.run([*CLI, *argv], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+#: The warning filters of a fresh interpreter running an installed script (``python -W`` and
+#: PYTHONWARNINGS aside): what a `cruddur-lab` process would print, and what it would not.
+PROCESS_WARNING_FILTERS = (
+    DeprecationWarning,
+    PendingDeprecationWarning,
+    ImportWarning,
+    ResourceWarning,
+)
+
+
+def run_cli_here(
+    argv: list[str], env: dict[str, str], monkeypatch, capsys
+) -> subprocess.CompletedProcess[str]:
+    """``cruddur-lab ARGV`` through the console script's own function, in this process.
+
+    The same parser, handlers and error translation as :func:`run_cli`, without a Python
+    start and a package import per call: ``os.environ`` is exactly ``env`` for the call (and
+    TMPDIR is read again), stdout and stderr are captured, argparse's ``SystemExit`` becomes
+    the exit code, and a warning a process would print is appended to stderr as it would be.
+    Process-wide effects (``up``'s umask and signal handlers) need :func:`run_cli` instead.
+    """
+    from cruddur_lab.cli import main
+
+    with monkeypatch.context() as patch:
+        for name in [name for name in os.environ if name not in env]:
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.setattr(tempfile, "tempdir", None)  # gettempdir() caches TMPDIR
+        capsys.readouterr()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.resetwarnings()
+            for category in PROCESS_WARNING_FILTERS:
+                warnings.simplefilter("ignore", category)
+            try:
+                returncode = main(argv)
+            except SystemExit as exit:
+                returncode = exit.code if isinstance(exit.code, int) else int(exit.code is not None)
+        out, err = capsys.readouterr()
+    err += "".join(
+        warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line) for w in caught
+    )
+    return subprocess.CompletedProcess(["cruddur-lab", *argv], returncode, out, err)
 
 
 def make_scratch() -> Path:

@@ -5,9 +5,12 @@ Every case must end the same way: one line naming the problem and the fix, a non
 checked, not assumed: each case snapshots every DynamoDB table (all items) and the Postgres
 ``public`` schema (tables and users rows) before, and compares afterwards.
 
-CLI cases run ``python -m cruddur_lab.cli.commands`` as a subprocess. They attach to the session's
-embedded services through the state file a ``cruddur-lab up`` would write (pid = this test
-process), so the subprocess talks to the same moto and Postgres the snapshot reads.
+CLI cases attach to the session's embedded services through the state file a ``cruddur-lab
+up`` would write (pid = this test process), so the command talks to the same moto and Postgres
+the snapshot reads. Most call the console script's function in this process (``run_cli_here``:
+the same parser, handlers and exit codes, without a Python start and an import per case);
+every ``up``, and the cases in ``REAL_PROCESS``, run ``python -m cruddur_lab.cli`` as a real
+process, proving the exit code and the one stderr line a shell sees.
 
 Decisions where the issue was silent:
 
@@ -38,7 +41,7 @@ from typing import Any
 
 import psutil
 import pytest
-from lab_support import clean_environment, run_cli
+from lab_support import clean_environment, run_cli, run_cli_here
 
 from cruddur_lab.engine import settings as settings_module
 from cruddur_lab.errors import (
@@ -126,6 +129,52 @@ def only_error_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if not line.startswith("cruddur-lab: warning:")]
     assert len(lines) == 1, f"expected one error line, got:\n{stderr}"
     return lines[0]
+
+
+#: Cases run as a real process although this one would do: one of each ending (exit 1, 2 from
+#: argparse, 2 from the library, 3), secrets kept off stderr, refused state found through the
+#: process's TMPDIR, a FIFO never waited on, `env` printing nothing, and a lone surrogate in
+#: argv (it reaches a process through the filesystem encoding).
+REAL_PROCESS = {
+    "missing table: scan",
+    "unknown engine (--engine): argparse names the choices",
+    "unreachable Postgres (closed port), password redacted",
+    "drop on aws without --yes",
+    "bad --now",
+    "send Latin-1 bytes",
+    "state folder of mode 0777",
+    "state file is a FIFO (never waited on)",
+    "state file of another user: env prints nothing",
+}
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """``cli(argv, env)`` runs `cruddur-lab`: in this process, or as a real one for ``up``
+    (its umask and signal handlers are the process's) and when ``real_process`` is true."""
+
+    def run(argv: list[str], env: dict[str, str], *, real_process: bool = False) -> Any:
+        if real_process or "up" in argv:
+            return run_cli(argv, env)
+        return run_cli_here(argv, env, monkeypatch, capsys)
+
+    return run
+
+
+def test_in_process_cases_call_what_the_console_script_and_python_m_call():
+    """``run_cli_here`` is only as good as its claim to be the command: the installed
+    script's entry point and ``python -m cruddur_lab.cli`` both resolve to the function it
+    calls."""
+    from importlib.metadata import entry_points
+
+    import cruddur_lab.cli
+    from cruddur_lab.cli import commands
+
+    (script,) = entry_points(group="console_scripts", name="cruddur-lab")
+    assert script.load() is commands.main is cruddur_lab.cli.main
+    main_module = Path(cruddur_lab.cli.__file__).with_name("__main__.py").read_text()
+    assert "from cruddur_lab.cli import main" in main_module
+    assert "sys.exit(main())" in main_module
 
 
 # --- setups --------------------------------------------------------------------------------
@@ -609,9 +658,8 @@ CLI_CASES = [
 
 
 @pytest.mark.parametrize("case", CLI_CASES, ids=[case.id for case in CLI_CASES])
-def test_cli_bad_input_is_one_line_and_writes_nothing(case, lab, services, tmp_path):
-    SETUPS[case.setup](lab)
-    before = snapshot(lab)
+def test_cli_bad_input_is_one_line_and_writes_nothing(case, prepared, services, tmp_path, cli):
+    lab, before = prepared(case.setup)
     state = str(tmp_path / "up.json")
     if case.attach:
         attach_state(state, services)
@@ -633,7 +681,7 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(case, lab, services, tmp_p
     )
     argv = [fill(arg) for arg in case.argv]
 
-    result = run_cli(argv, env)
+    result = cli(argv, env, real_process=case.id in REAL_PROCESS)
 
     assert result.returncode == case.exit_code, result.stderr
     assert result.stdout == ""
@@ -653,10 +701,10 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(case, lab, services, tmp_p
     assert not (tmp_path / "output").exists()
 
 
-def test_injection_handle_leaves_users_table_in_place(seeded_lab, services, tmp_path):
+def test_injection_handle_leaves_users_table_in_place(seeded_lab, services, tmp_path, cli):
     state = str(tmp_path / "up.json")
     attach_state(state, services)
-    result = run_cli(["list-conversations", INJECTION], clean_environment(CRUDDUR_LAB_STATE=state))
+    result = cli(["list-conversations", INJECTION], clean_environment(CRUDDUR_LAB_STATE=state))
     assert result.returncode == 1
     count = seeded_lab.pg.execute("SELECT count(*) FROM public.users").fetchone()[0]
     assert count == 6
@@ -901,7 +949,7 @@ def test_app_validation_keeps_message_items_far_below_the_item_limit():
         require_text(longest + "a")
 
 
-def test_a_malformed_uuid_exits_2_on_every_path(seeded_lab, services, tmp_path):
+def test_a_malformed_uuid_exits_2_on_every_path(seeded_lab, services, tmp_path, cli):
     """Issue 15 item 6: the same fault, the same exit code, whichever command sees it."""
     from cruddur_lab.scripts.cognito import seed_user_pool, update_cognito_user_ids
 
@@ -914,7 +962,7 @@ def test_a_malformed_uuid_exits_2_on_every_path(seeded_lab, services, tmp_path):
         ["messages", "list", "not-a-uuid", "--as", "andrewbrown"],
         ["messages", "send", "not-a-uuid", "hi", "--as", "andrewbrown"],
     ]
-    exits = {" ".join(argv[:2]): run_cli(argv, env).returncode for argv in paths}
+    exits = {" ".join(argv[:2]): cli(argv, env).returncode for argv in paths}
     assert exits == {
         "get-conversation not-a-uuid": 2,
         "messages list": 2,
@@ -922,7 +970,9 @@ def test_a_malformed_uuid_exits_2_on_every_path(seeded_lab, services, tmp_path):
     }
 
 
-def test_a_postgres_refusal_after_the_pool_was_made_claims_nothing_false(lab, services, tmp_path):
+def test_a_postgres_refusal_after_the_pool_was_made_claims_nothing_false(
+    lab, services, tmp_path, cli
+):
     """Issue 15 item 8: acting as a user on a fresh engine creates the user pool, then copies
     the subs into Postgres. When Postgres refuses that copy, the pool stays: the line must
     not say that nothing was saved."""
@@ -934,7 +984,7 @@ def test_a_postgres_refusal_after_the_pool_was_made_claims_nothing_false(lab, se
     assert before["pools"] == {}
     state = str(tmp_path / "up.json")
     attach_state(state, services)
-    result = run_cli(
+    result = cli(
         ["messages", "list", "--as", "andrewbrown"], clean_environment(CRUDDUR_LAB_STATE=state)
     )
     after = snapshot(lab)
@@ -985,6 +1035,57 @@ def setup_synced(lab: Any) -> None:
 
 
 SETUPS["synced"] = setup_synced
+
+
+class PreparedEngine:
+    """The session's engine as a setup left it, built once and reused by the next cases that
+    need the same setup.
+
+    A case only reads, and proves it: it compares its own before and after snapshots. So the
+    engine is reused only while it still holds exactly what the setup built (the snapshot is
+    equal); after a case that wrote, or another test that reset the engine, the next case
+    empties it and builds again, as the ``lab`` fixture would.
+    """
+
+    def __init__(self, services: Any) -> None:
+        self.services = services
+        self.built: tuple[str, dict[str, Any]] | None = None
+
+    def open(self, setup: str) -> tuple[Any, dict[str, Any]]:
+        """A fresh Lab on the engine as ``setup`` leaves it, and that state's snapshot."""
+        from cruddur_lab.clock import DEFAULT_NOW
+        from cruddur_lab.engine.lab import Lab
+
+        lab = Lab.on_services(self.services, now=DEFAULT_NOW)
+        if self.built is not None and self.built[0] == setup:
+            current = snapshot(lab)
+            if current == self.built[1]:
+                return lab, current
+        self.services.reset()
+        SETUPS[setup](lab)
+        self.built = (setup, snapshot(lab))
+        return lab, self.built[1]
+
+
+@pytest.fixture(scope="module")
+def prepared_engine(services):
+    return PreparedEngine(services)
+
+
+@pytest.fixture
+def prepared(prepared_engine):
+    """``prepared(setup)``: (a Lab on the engine as ``setup`` leaves it, its snapshot)."""
+    opened = []
+
+    def open_prepared(setup: str) -> tuple[Any, dict[str, Any]]:
+        lab, before = prepared_engine.open(setup)
+        opened.append(lab)
+        return lab, before
+
+    yield open_prepared
+    for lab in opened:
+        lab.close()
+
 
 UNKNOWN_GROUP = "0f0f0f0f-0000-4000-8000-000000000000"
 #: Three people joined by two zero-width joiners: five code points, one visible emoji.
@@ -1118,11 +1219,10 @@ SERVICE_CASES = [
     [case[1:] for case in SERVICE_CASES],
     ids=[case[0] for case in SERVICE_CASES],
 )
-def test_service_bad_input_is_a_coded_line_and_writes_nothing(call, code, fragment, lab):
+def test_service_bad_input_is_a_coded_line_and_writes_nothing(call, code, fragment, prepared):
     from cruddur_lab.errors import ServiceError
 
-    setup_synced(lab)
-    before = snapshot(lab)
+    lab, before = prepared("synced")
     with pytest.raises(ServiceError) as raised:
         call(lab)
     assert raised.value.code == code
@@ -1227,13 +1327,15 @@ CLI_SERVICE_CASES = [
     [case[1:] for case in CLI_SERVICE_CASES],
     ids=[case[0] for case in CLI_SERVICE_CASES],
 )
-def test_cli_service_bad_input_names_its_code(argv, code, exit_code, lab, services, tmp_path):
+def test_cli_service_bad_input_names_its_code(
+    argv, code, exit_code, prepared, services, tmp_path, cli, request
+):
     """Malformed input (usage) exits 2, a well-formed request the data refuses exits 1."""
-    setup_synced(lab)
-    before = snapshot(lab)
+    lab, before = prepared("synced")
     state = str(tmp_path / "up.json")
     attach_state(state, services)
-    result = run_cli(argv, clean_environment(CRUDDUR_LAB_STATE=state))
+    real_process = request.node.callspec.id in REAL_PROCESS
+    result = cli(argv, clean_environment(CRUDDUR_LAB_STATE=state), real_process=real_process)
     assert result.returncode == exit_code, result.stderr
     assert result.stdout == ""
     assert only_error_line(result.stderr).startswith(f"cruddur-lab: error: {code}: ")
@@ -1250,28 +1352,26 @@ def test_cli_service_bad_input_names_its_code(argv, code, exit_code, lab, servic
     ],
     ids=["blank text", "malformed group", "blank receiver", "1,025 characters"],
 )
-def test_cli_rejects_bad_input_before_acting_as_anyone(argv, code, lab, services, tmp_path):
+def test_cli_rejects_bad_input_before_acting_as_anyone(
+    argv, code, prepared, services, tmp_path, cli
+):
     """Before the seed users are synced with Cognito, acting as one makes the pool and copies
     the subs over; a request refused anyway must not leave even that behind."""
-    setup_seeded(lab)
-    before = snapshot(lab)
+    lab, before = prepared("seeded")
     assert before["pools"] == {}
     state = str(tmp_path / "up.json")
     attach_state(state, services)
-    result = run_cli(argv, clean_environment(CRUDDUR_LAB_STATE=state))
+    result = cli(argv, clean_environment(CRUDDUR_LAB_STATE=state))
     assert result.returncode == 2, result.stderr  # usage: malformed on its face
     assert only_error_line(result.stderr).startswith(f"cruddur-lab: error: {code}: ")
     assert snapshot(lab) == before
 
 
-def test_cli_acting_as_an_unknown_handle_is_one_line(lab, services, tmp_path):
-    setup_synced(lab)
-    before = snapshot(lab)
+def test_cli_acting_as_an_unknown_handle_is_one_line(prepared, services, tmp_path, cli):
+    lab, before = prepared("synced")
     state = str(tmp_path / "up.json")
     attach_state(state, services)
-    result = run_cli(
-        ["messages", "list", "--as", "nobody"], clean_environment(CRUDDUR_LAB_STATE=state)
-    )
+    result = cli(["messages", "list", "--as", "nobody"], clean_environment(CRUDDUR_LAB_STATE=state))
     assert result.returncode == 1
     assert only_error_line(result.stderr) == (
         "cruddur-lab: error: no user with handle 'nobody': run `cruddur-lab seed` or check the name"
@@ -1750,12 +1850,12 @@ def _planted(root: Path) -> list[tuple[Any, ...]]:
 
 @pytest.mark.parametrize("case", STATE_CASES, ids=[case.id for case in STATE_CASES])
 def test_state_not_yours_alone_is_refused_in_one_line_and_never_used(
-    case, lab, services, tmp_path, request
+    case, prepared, services, tmp_path, request, cli
 ):
     if case.root and os.geteuid() != 0:
         pytest.skip(NOT_ROOT)
-    setup_table(lab)  # attached to, the session's engine would answer with this table
-    before = snapshot(lab)
+    # attached to, the session's engine would answer with this table
+    lab, before = prepared("table")
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     spare = tmp_path / "spare"
@@ -1778,10 +1878,16 @@ def test_state_not_yours_alone_is_refused_in_one_line_and_never_used(
     planted = _planted(tmp_path)
     argv = [arg.replace("{port}", str(closed_port())) for arg in case.argv]
 
-    result = run_cli(argv, env)
+    result = cli(argv, env, real_process=case.id in REAL_PROCESS)
 
     assert (result.returncode, result.stdout) == (2, ""), result.stderr
     expected = case.line.replace("{place}", str(place))
     assert only_error_line(result.stderr) == "cruddur-lab: error: " + expected
     assert _planted(tmp_path) == planted, "a planted file was changed, or something written"
     assert snapshot(lab) == before
+
+
+def test_every_real_process_case_names_a_case():
+    """A misspelt name in REAL_PROCESS would quietly run that case in this process."""
+    names = {case.id for case in CLI_CASES} | {case[0] for case in CLI_SERVICE_CASES}
+    assert REAL_PROCESS - names - {case.id for case in STATE_CASES} == set()

@@ -27,6 +27,25 @@ def seeded_cli(cli):  # noqa: F811
     return cli
 
 
+@pytest.fixture(scope="module")
+def entries_of_the_seed(services):
+    """``build_catalogue`` of a freshly seeded engine, built once: the tests below only read
+    the entries (a plain list of dicts)."""
+    from cruddur_lab.clock import DEFAULT_NOW
+    from cruddur_lab.engine.lab import Lab
+    from cruddur_lab.scripts.schema import schema_load
+    from cruddur_lab.scripts.seed import seed
+
+    services.reset()
+    lab = Lab.on_services(services, now=DEFAULT_NOW)
+    try:
+        schema_load(lab)
+        seed(lab)
+        return build_catalogue(lab)
+    finally:
+        lab.close()
+
+
 def test_catalogue_json_has_one_object_per_pattern_with_its_cost(seeded_cli):
     code, out, err = seeded_cli("catalogue", "--json")
     assert code == 0
@@ -95,18 +114,18 @@ def test_catalogue_refuses_a_table_without_the_seed(lab):
         build_catalogue(lab)
 
 
-def test_the_readmes_catalogue_block_is_current(seeded_lab):
-    expected = format_markdown(build_catalogue(seeded_lab))
+def test_the_readmes_catalogue_block_is_current(entries_of_the_seed):
+    expected = format_markdown(entries_of_the_seed)
     assert readme_block(README.read_text()) == expected, (
         "README.md's catalogue is stale: run `cruddur-lab up --seed` and "
         "`cruddur-lab catalogue --markdown`"
     )
 
 
-def test_markdown_rewrites_only_the_block(seeded_lab, tmp_path):
+def test_markdown_rewrites_only_the_block(entries_of_the_seed, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"# title\n\nbefore\n\n{format_markdown([])}\n\nafter\n")
-    entries = build_catalogue(seeded_lab)
+    entries = entries_of_the_seed
     assert write_readme_block(entries, readme) is True
     text = readme.read_text()
     assert text.startswith("# title\n\nbefore\n\n") and text.endswith("\n\nafter\n")
@@ -149,11 +168,11 @@ def test_catalogue_refuses_aws_before_sending_anything(seeded_lab):
 
 
 def test_the_notebooks_catalogue_is_an_html_table_with_a_plain_text_form_in_120_columns(
-    seeded_lab,
+    entries_of_the_seed,
 ):
     from cruddur_lab.notebook.view_drawings import CatalogueTable
 
-    entries = build_catalogue(seeded_lab)
+    entries = entries_of_the_seed
     shown = CatalogueTable(entries)
     text = repr(shown)
     assert max(len(line) for line in text.splitlines()) <= 120

@@ -79,9 +79,9 @@ def assert_complete_seed(items: list[dict[str, Any]], messages: int) -> None:
 
 
 def test_a_seed_killed_mid_write_is_completed_by_the_next_run(lab, services, tmp_path):
-    """SIGKILL a `cruddur-lab seed --messages 1500` while it writes; the next seed
+    """SIGKILL a `cruddur-lab seed --messages 600` while it writes; the next seed
     completes the table, duplicates nothing, and leaves what an uninterrupted seed leaves."""
-    messages = 1500
+    messages = 600  # enough batches that the kill lands mid-write (it comes at 50)
     schema_load(lab)
     state = tmp_path / "up.json"
     settings_module.write_state(
@@ -144,14 +144,31 @@ def test_a_scattered_partial_seed_is_completed_without_duplicates(lab, services)
 # --- Postgres restarting under a Lab -------------------------------------------------------
 
 
-@pytest.fixture
-def own_postgres():
-    """A throwaway server of our own: the session's embedded one is never restarted."""
+@pytest.fixture(scope="module")
+def _throwaway_postgres():
     from pg_throwaway import ThrowawayPostgres
 
     server = ThrowawayPostgres()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_postgres(_throwaway_postgres):
+    """A throwaway server of our own (the session's embedded one is never restarted), started
+    once for the module: each test gets it running, its ``public`` schema empty."""
+    import psycopg
+
+    server = _throwaway_postgres
+    try:
+        connection = psycopg.connect(server.url, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError:  # a test that stopped it failed before starting it again
+        server.restart()
+        connection = psycopg.connect(server.url, autocommit=True, connect_timeout=5)
+    with connection:
+        connection.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+    return server
 
 
 def test_lab_reconnects_after_postgres_restarts_between_commands(services, own_postgres):
@@ -249,7 +266,16 @@ class Throttle:
         return None
 
 
-def test_botocore_retries_a_throttled_write_and_it_lands_once(lab):
+@pytest.fixture
+def no_backoff(monkeypatch):
+    """botocore waits rand(0, 1) x 1 s, 2 s, 4 s between throttled attempts (its own backoff,
+    not our code): these tests count the attempts and read the outcome, not the waits."""
+    from botocore.retries.standard import ExponentialBackoff
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+
+
+def test_botocore_retries_a_throttled_write_and_it_lands_once(lab, no_backoff):
     schema_load(lab)
     throttle = Throttle("PutItem", times=2)
     lab.dynamodb.meta.events.register_first("before-send.dynamodb.PutItem", throttle)
@@ -261,7 +287,7 @@ def test_botocore_retries_a_throttled_write_and_it_lands_once(lab):
     assert all_items(lab) == [{"pk": "MSG#x", "sk": "1", "message": "after two throttles"}]
 
 
-def test_throttling_past_every_retry_is_one_line(lab):
+def test_throttling_past_every_retry_is_one_line(lab, no_backoff):
     schema_load(lab)
     throttle = Throttle("BatchWriteItem", times=99)
     lab.client("dynamodb").meta.events.register_first(

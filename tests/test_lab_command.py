@@ -120,22 +120,6 @@ def test_lab_serves_jupyterlab_with_kernels_on_the_shared_engine_and_ctrl_c_clea
     ], "nothing else may be written to ~ (~/.jupyter…)"
 
 
-def test_sigterm_stops_the_lab_like_ctrl_c(scratch):
-    lab = RunningLab(scratch)
-    try:
-        lab.wait_for_url()
-        started = [lab.process.pid] + [
-            p.pid for p in psutil.Process(lab.process.pid).children(recursive=True)
-        ]
-        os.kill(lab.process.pid, signal.SIGTERM)
-        assert lab.process.wait(timeout=90) == 0, lab.stderr[-15:]
-        assert alive(started) == []
-        assert processes_mentioning(str(lab.tmp)) == []
-        assert leftovers(lab.tmp) == []
-    finally:
-        lab.kill()
-
-
 def test_a_taken_port_is_one_error_line_and_the_services_are_stopped(scratch):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -170,9 +154,11 @@ def test_a_missing_notebooks_folder_is_one_error_line(tmp_path):
     assert result.stdout == ""
 
 
-def test_lab_hands_table_and_clock_to_its_kernels_over_the_notebooks_parameters(scratch):
+def test_lab_hands_table_and_clock_to_its_kernels_and_sigterm_stops_it_like_ctrl_c(scratch):
     """`lab --table lab1 --now T`: a notebook's parameters cell passes its own table_name
-    and now to Lab.open, yet every kernel of the session uses the command line's."""
+    and now to Lab.open, yet every kernel of the session uses the command line's. Then
+    SIGTERM stops the lab, its kernel and its services as Ctrl-C does (one lab start for
+    both: each costs seconds)."""
     lab = RunningLab(
         scratch, "--port", str(free_port()), "--table", "lab1", "--now", "2027-01-02T09:00:00+00:00"
     )
@@ -198,7 +184,14 @@ def test_lab_hands_table_and_clock_to_its_kernels_over_the_notebooks_parameters(
             timeout=120,
         )
         assert opened.stdout == "lab1 2027-01-02T09:00:00+00:00 False\n", opened.stderr
-        lab.press_ctrl_c()
+
+        started = [lab.process.pid] + [
+            p.pid for p in psutil.Process(lab.process.pid).children(recursive=True)
+        ]
+        os.kill(lab.process.pid, signal.SIGTERM)
         assert lab.process.wait(timeout=90) == 0, lab.stderr[-15:]
+        assert alive(started) == []
+        assert processes_mentioning(str(lab.tmp)) == []
+        assert leftovers(lab.tmp) == []
     finally:
         lab.kill()

@@ -27,6 +27,7 @@ from stream_support import (
 from cruddur_lab import model
 from cruddur_lab.app.deploy.handler import StreamHandler, handler_from_environment
 from cruddur_lab.app.streams import StreamProcessingError, StreamProcessor, group_row_problems
+from cruddur_lab.engine.trace import recording
 from cruddur_lab.errors import CruddurLabError, TableMissing
 from cruddur_lab.scripts.schema import schema_load
 
@@ -526,7 +527,10 @@ def test_a_table_without_a_stream_is_said_once_and_its_stream_picked_up_when_tur
     processor = StreamProcessor(lab, poll_interval=0.02, notice=notices.append).start()
     try:
         assert wait_until(lambda: processor.waiting is not None)
-        time.sleep(0.5)  # about 25 more polls of a table that still has no stream
+        # 25 more polls of a table that still has no stream (each asks DescribeTable),
+        # counted rather than slept for: a busy machine polls less in a given time.
+        with recording(lab, ["DescribeTable"], price=False) as polls:
+            assert wait_until(lambda: len(polls) >= 25)
         assert notices == [
             "stream processor: waiting: table 'cruddur-messages' has no stream: enable it with "
             "view type NEW_IMAGE: `aws dynamodb update-table --table-name cruddur-messages "
