@@ -113,8 +113,8 @@ def test_get_conversation_reads_all_pages_when_aws_ends_with_an_empty_page(seede
     for throughput in [described["Table"], *described["Table"]["GlobalSecondaryIndexes"]]:
         throughput["ProvisionedThroughput"].pop("NumberOfDecreasesToday", None)
     with Stubber(lab.dynamodb) as stub:
-        for _ in range(2):  # require_table: does it exist, does it match the model
-            stub.add_response("describe_table", described)
+        # require_table: one DescribeTable says both that it exists and that it matches.
+        stub.add_response("describe_table", described)
         for page in pages:
             stub.add_response("query", page)
         result = get_conversation(lab, pages=0)
