@@ -249,3 +249,27 @@ def test_a_kernel_slower_than_a_second_to_answer_is_still_found_ready():
     finally:
         client.stop_channels()
         run_sync(km.shutdown_kernel)(now=True)
+
+
+@pytest.mark.skipif(not can_fork(), reason="kernels are forked only where os.fork exists")
+def test_kernels_end_when_their_template_dies(tmp_path):
+    """A runner killed outright takes its template with it; the kernels it forked must not
+    live on (ipykernel watches its parent, once told which one it is)."""
+    import psutil
+
+    plain = notebook(tmp_path, "plain", "pass")
+    owner = KernelTemplate.start(template_imports([plain]))
+    kernels = WarmKernels([plain], template=owner.address)
+    km = kernels.take(plain, following=None)
+    pid = km.provisioner.process.pid
+    try:
+        owner._process.kill()
+        owner._process.wait()
+        kernel = psutil.Process(pid)
+        kernel.wait(timeout=20)  # raises TimeoutExpired if it lives on
+    finally:
+        if psutil.pid_exists(pid):
+            psutil.Process(pid).kill()
+        kernels.release(km)
+        kernels.close()
+        owner.close()

@@ -228,9 +228,11 @@ def _become_kernel(request: dict[str, Any], keep_closed: list[int]) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        # ipykernel ends itself when its parent (this template) is gone.
-        os.environ["JPY_PARENT_PID"] = str(os.getppid())
-        sys.argv = [_LAUNCHER, *request["argv"]]
+        # ipykernel ends itself when its parent (this template) is gone. It reads
+        # JPY_PARENT_PID when it is imported, here before the fork: the argument says it.
+        parent = str(os.getppid())
+        os.environ["JPY_PARENT_PID"] = parent
+        sys.argv = [_LAUNCHER, *request["argv"], f"--IPKernelApp.parent_handle={parent}"]
         sys.stdin = open(os.devnull)  # noqa: SIM115 (the kernel's own, for its life)
         from ipykernel.kernelapp import launch_new_instance
 
