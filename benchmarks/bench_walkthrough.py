@@ -2,9 +2,10 @@
 
 The floor is papermill running as many one-cell notebooks (``print(1)``) as the walkthrough
 has, one after another, in the same run: a kernel start, one execution and a notebook write
-each, which no runner can avoid. The walkthrough runs as a user runs it (a subprocess of
-``python -m cruddur_lab.cli run``), each copy with its own engine(s); peak memory is the
-whole process tree's (runner, kernels, moto, Postgres), sampled with psutil.
+each, which no runner can avoid. It is timed before and after the runs; the faster counts.
+The walkthrough runs as a user runs it (a subprocess of ``python -m cruddur_lab.cli run``),
+each copy with its own engine(s); peak memory is the whole process tree's (runner, kernels,
+moto, Postgres), sampled with psutil.
 """
 
 from __future__ import annotations
@@ -88,11 +89,17 @@ def measure(services: Any, notebooks: list[str]) -> Report:
     report = Report("walkthrough")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        floor = papermill_floor(count, work)
+        floor_a = papermill_floor(count, work)
         serial, serial_peak, serial_out = walkthrough(notebooks, 1, work / "serial")
         # One notebook runs serially whatever --jobs says: the run above measured it.
         parallel = walkthrough(notebooks, 2, work / "parallel") if count > 1 else None
+        # Timed again after the runs, and the faster counts: the floor's own time varied
+        # from 8.4 to 15.4 s between runs on a quiet machine; its least is what a runner
+        # must beat.
+        floor_b = papermill_floor(count, work)
+    floor = min(floor_a, floor_b)
     report.figure("papermill floor: one-cell notebooks, serial", floor, "s", notebooks=count)
+    report.figure("floor, before and after the runs", [floor_a, floor_b], "s", notebooks=count)
     report.figure("cruddur-lab run --jobs 1", serial, "s", notebooks=count)
     report.figure("--jobs 1 / floor", serial / floor, "×", notebooks=count)
     report.figure("peak memory, --jobs 1 (process tree)", serial_peak / 2**20, "MiB")
