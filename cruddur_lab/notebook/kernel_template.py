@@ -211,10 +211,13 @@ def _reap(*_: Any) -> None:
             pass
 
 
-def _become_kernel(request: dict[str, Any], keep_closed: list[int]) -> None:
-    """In the forked child: become the kernel ``request`` describes; never returns."""
+def _become_kernel(request: dict[str, Any], keep_closed: list[int], template: int) -> None:
+    """In the forked child of ``template``: become the kernel ``request`` describes; never
+    returns."""
     status = 1
     try:
+        if os.getppid() != template:
+            return  # the template died while forking: nobody will use or end this kernel
         os.setsid()  # its own process group, as jupyter_client starts a kernel
         for fd in keep_closed:  # the template's sockets: not the kernel's
             with contextlib.suppress(OSError):
@@ -228,9 +231,9 @@ def _become_kernel(request: dict[str, Any], keep_closed: list[int]) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        # ipykernel ends itself when its parent (this template) is gone. It reads
+        # ipykernel ends itself when its parent (the template) is gone. It reads
         # JPY_PARENT_PID when it is imported, here before the fork: the argument says it.
-        parent = str(os.getppid())
+        parent = str(template)
         os.environ["JPY_PARENT_PID"] = parent
         sys.argv = [_LAUNCHER, *request["argv"], f"--IPKernelApp.parent_handle={parent}"]
         sys.stdin = open(os.devnull)  # noqa: SIM115 (the kernel's own, for its life)
@@ -288,9 +291,12 @@ def serve(listener_fd: int, imports: Sequence[str]) -> None:
 
 
 def _fork_kernel(request: dict[str, Any], sockets: list[Any]) -> int:
+    # The template's pid from here: a child that asked os.getppid() after the template had
+    # died would be told init's (or a subreaper's), and watch the wrong parent.
+    template = os.getpid()
     pid = os.fork()
     if pid == 0:
-        _become_kernel(request, [sock.fileno() for sock in sockets])
+        _become_kernel(request, [sock.fileno() for sock in sockets], template)
     return pid
 
 
