@@ -85,7 +85,9 @@ def test_a_parallel_run_starts_the_notebook_that_took_longest_last_time(tmp_path
 # --- kernels forked from the template (real kernels, no notebook run) ------------------------
 
 _FORK_PROBE = (
-    "import os, sys\n"
+    "import os, signal, sys\n"
+    "assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN  # as Python starts a process\n"
+    "assert signal.getsignal(signal.SIGCHLD) == signal.SIG_DFL\n"
     "print(os.getcwd(), os.environ.get('CRUDDUR_PROBE'), os.getppid(), 'pandas' in sys.modules,"
     " sorted(n for n in globals() if not n.startswith('_')))"
 )

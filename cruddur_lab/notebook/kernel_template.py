@@ -225,8 +225,9 @@ def _become_kernel(request: dict[str, Any], keep_closed: list[int], template: in
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)
-        for name in ("SIGCHLD", "SIGPIPE"):
-            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        # The template's own handlers, back to what Python starts a process with (SIGPIPE
+        # stays ignored, as Python leaves it).
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
         os.environ.clear()
