@@ -6,6 +6,7 @@ import pytest
 
 from cruddur_lab.engine.lab import Lab
 from cruddur_lab.engine.settings import resolve
+from cruddur_lab.engine.trace import recording
 from cruddur_lab.errors import ConfirmationRequired, TableMismatch, TableMissing
 from cruddur_lab.model import GSI_NAME
 from cruddur_lab.scripts.schema import (
@@ -44,7 +45,10 @@ def test_schema_load_creates_keys_gsi_and_a_new_image_stream(lab):
 def test_schema_load_twice_says_the_table_exists_and_changes_nothing(lab):
     first = schema_load(lab)
     lab.table.put_item(Item={"pk": "MSG#x", "sk": "1", "message": "kept"})
-    second = schema_load(lab)
+    with recording(lab, price=False) as calls:
+        second = schema_load(lab)
+    # One DescribeTable says both that the table is there and that it matches the model.
+    assert [call.operation for call in calls] == ["DescribeTable"]
     assert not second.created
     assert str(second) == "table 'cruddur-messages' already exists; nothing changed"
     assert second.stream_arn == first.stream_arn

@@ -68,10 +68,11 @@ def schema_load(lab: Lab, *, billing_mode: str = "PROVISIONED") -> SchemaLoadRes
     ``TableMismatch``, not "already exists".
     """
     name = lab.settings.table_name
-    if table_exists(lab):
+    existing = _description(lab)
+    if existing is not None:
         # "Already exists" must not vouch for a table the rest would refuse (or misuse).
-        description = require_table(lab)
-        return SchemaLoadResult(name, False, description.get("LatestStreamArn"))
+        _require_model(name, existing)
+        return SchemaLoadResult(name, False, existing.get("LatestStreamArn"))
     with lab.translate_errors():
         lab.dynamodb.create_table(**create_table_spec(name, billing_mode=billing_mode))
         lab.dynamodb.get_waiter("table_exists").wait(
@@ -151,13 +152,18 @@ def require_table(lab: Lab) -> dict[str, Any]:
     description = _description(lab)  # one request answers both "is it there" and "what is it"
     if description is None:
         raise TableMissing(f"table {name!r} does not exist: {fix_for_missing_state(lab)}")
+    _require_model(name, description)
+    return description
+
+
+def _require_model(name: str, description: dict[str, Any]) -> None:
+    """``TableMismatch`` unless the described table matches the model (``schema_differences``)."""
     problems = schema_differences(description)
     if problems:
         raise TableMismatch(
             f"table {name!r} does not match the model ({'; '.join(problems)}): drop it and "
             "run `cruddur-lab schema-load`, or choose another --table"
         )
-    return description
 
 
 def summarize(description: dict[str, Any]) -> dict[str, Any]:
