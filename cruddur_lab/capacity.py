@@ -237,15 +237,11 @@ def item_read_units(
     return read_units_for_size(item_size(item), consistent=consistent, transactional=transactional)
 
 
-def page_read_units(items: Iterable[Mapping[str, Any]], *, consistent: bool = False) -> float:
-    """One Query or Scan page: the sizes of the items *evaluated* are summed, then rounded
-    up once to 4 KB. A filter does not lower it; pass the evaluated items, not the returned."""
-    return read_units_for_size(sum(item_size(i) for i in items), consistent=consistent)
-
-
 def read_units(items: Iterable[Mapping[str, Any]], *, consistent: bool = False) -> float:
     """Read units a Query or Scan over ``items`` consumes, paginated as DynamoDB does
-    (a page ends after 1 MB) and each page rounded separately."""
+    (a page ends after 1 MB): on each page the sizes of the items *evaluated* are summed,
+    then rounded up once to 4 KB. A filter does not lower it; pass the evaluated items, not
+    the returned."""
     pages = split_pages([item_size(item) for item in items])
     return sum(read_units_for_size(sum(page), consistent=consistent) for page in pages)
 

@@ -27,7 +27,6 @@ from cruddur_lab.capacity import (
     item_read_units,
     item_size,
     number_size,
-    page_read_units,
     read_units,
     read_units_for_size,
     wire_item,
@@ -192,7 +191,7 @@ def test_read_boundaries_exactly_4_kb_and_one_byte_over():
 def test_a_missing_item_still_costs_the_minimum():
     assert item_read_units(None) == 0.5
     assert item_read_units(None, consistent=True) == 1.0
-    assert page_read_units([]) == 0.5
+    assert read_units([]) == 0.5  # an empty page
 
 
 def test_query_sums_then_rounds_while_batch_get_rounds_each_item():
@@ -201,7 +200,7 @@ def test_query_sums_then_rounds_while_batch_get_rounds_each_item():
     batch = sum(item_read_units(i, consistent=True) for i in items)
     assert batch == 3.0
     # a Query over the same two items reads 8 KB together: 2 units
-    assert page_read_units(items, consistent=True) == 2.0
+    assert read_units(items, consistent=True) == 2.0
 
 
 def test_each_1_mb_page_is_rounded_separately():
