@@ -143,15 +143,28 @@ def pg_lab(request, services):
     lab.close()
 
 
-@pytest.fixture
-def seeded_lab(lab):
-    """``lab`` after schema-load and seed."""
+def _seed(lab):
     from cruddur_lab.scripts.schema import schema_load
     from cruddur_lab.scripts.seed import seed
 
     schema_load(lab)
     seed(lab)
     return lab
+
+
+@pytest.fixture
+def seeded_lab(lab):
+    """``lab`` after schema-load and seed."""
+    return _seed(lab)
+
+
+@pytest.fixture(scope="module")
+def seeded_once(services):
+    """A freshly seeded Lab, once per module: for a fixture that measures it once and whose
+    tests only read what was measured (the next test's ``lab`` empties the engine)."""
+    lab = _seed(_open(services))
+    yield lab
+    lab.close()
 
 
 @pytest.fixture

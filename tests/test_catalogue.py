@@ -28,22 +28,10 @@ def seeded_cli(cli):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def entries_of_the_seed(services):
+def entries_of_the_seed(seeded_once):
     """``build_catalogue`` of a freshly seeded engine, built once: the tests below only read
     the entries (a plain list of dicts)."""
-    from cruddur_lab.clock import DEFAULT_NOW
-    from cruddur_lab.engine.lab import Lab
-    from cruddur_lab.scripts.schema import schema_load
-    from cruddur_lab.scripts.seed import seed
-
-    services.reset()
-    lab = Lab.on_services(services, now=DEFAULT_NOW)
-    try:
-        schema_load(lab)
-        seed(lab)
-        return build_catalogue(lab)
-    finally:
-        lab.close()
+    return build_catalogue(seeded_once)
 
 
 def test_catalogue_json_has_one_object_per_pattern_with_its_cost(seeded_cli):

@@ -28,22 +28,10 @@ from cruddur_lab.scripts.reads import get_conversation, read_all, sort_items
 
 
 @pytest.fixture(scope="module")
-def costs(services):
+def costs(seeded_once):
     """The patterns measured once on a seeded engine: the tests only read the figures (that
     measuring leaves the table as it was is a test of its own below)."""
-    from cruddur_lab.clock import DEFAULT_NOW
-    from cruddur_lab.engine.lab import Lab
-    from cruddur_lab.scripts.schema import schema_load
-    from cruddur_lab.scripts.seed import seed
-
-    services.reset()
-    lab = Lab.on_services(services, now=DEFAULT_NOW)
-    try:
-        schema_load(lab)
-        seed(lab)
-        return measure_patterns(lab)
-    finally:
-        lab.close()
+    return measure_patterns(seeded_once)
 
 
 def test_get_conversation_rcu_equals_a_computation_from_the_items_sizes(seeded_lab, costs):
