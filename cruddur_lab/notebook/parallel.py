@@ -107,8 +107,8 @@ def _worker(
         try:
             environment = engine.prepare()
             remove = [name for name in ENGINE_VARIABLES if name not in environment]
-            everything = [Path(notebook) for _, notebook in tasks]
-            warm = WarmKernels(everything, template=template)
+            # The run's template, started by the parent (None where the system cannot fork).
+            warm = WarmKernels(template=template)
             with kernel_environment(environment, remove), warm as kernels:
                 position = _claim(claimed, len(tasks))
                 if position is not None:  # its kernel boots while the engine starts
