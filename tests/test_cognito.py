@@ -118,3 +118,19 @@ def test_update_is_one_transaction_a_failure_changes_no_row(pg_lab):
     with pytest.raises(psycopg.errors.CheckViolation):
         update_cognito_user_ids(pg_lab, pool_id)
     assert set(cognito_ids(pg_lab).values()) == {"MOCK"}
+
+
+def test_every_user_pool_signs_with_the_one_key_imported_once(lab):
+    """moto gives each user pool the same signing key, read from its package; importing it
+    (an RSA key whose primes are recovered) took 0.1-0.2 s of engine time per pool, and the
+    walkthrough creates one in most notebooks. The engine imports it once."""
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    from cruddur_lab.engine.motoserver import ACCOUNT_ID
+
+    first = lab.cognito.create_user_pool(PoolName="first")["UserPool"]["Id"]
+    second = lab.cognito.create_user_pool(PoolName="second")["UserPool"]["Id"]
+    pools = cognitoidp_backends[ACCOUNT_ID][lab.settings.region].user_pools
+    key = pools[first].json_web_key
+    assert pools[second].json_web_key is key
+    assert key.kid == "dummy"  # moto's own key (jwks-private.json), as before
