@@ -2,7 +2,8 @@
 
 The floor is papermill running as many one-cell notebooks (``print(1)``) as the walkthrough
 has, one after another, in the same run: a kernel start, one execution and a notebook write
-each, which no runner can avoid. It is timed before and after the runs; the faster counts.
+each, which no runner can avoid. It is timed before and after the runs; the faster counts,
+without the seconds papermill waits for a kernel that does not end when asked.
 The walkthrough runs as a user runs it (a subprocess of ``python -m cruddur_lab.cli run``),
 each copy with its own engine(s); peak memory is the whole process tree's (runner, kernels,
 moto, Postgres), sampled with psutil.
@@ -10,9 +11,12 @@ moto, Postgres), sampled with psutil.
 
 from __future__ import annotations
 
+import logging
 import re
+import statistics
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +32,40 @@ SIZES = {
 }
 
 
-def papermill_floor(count: int, folder: Path) -> float:
+@dataclass
+class Floor:
+    """One timing of the floor: each one-cell notebook's seconds, and which of them waited
+    for a kernel that did not end when asked (jupyter_client logs it before terminating the
+    kernel; it costs about 3 s, and a runner need not wait for it)."""
+
+    seconds: list[float]
+    hung: list[bool]
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds)
+
+    @property
+    def without_hangs(self) -> float:
+        """The floor as if no kernel had hung at shutdown: each notebook that waited for one
+        counted at the median of those that did not."""
+        clean = [s for s, hung in zip(self.seconds, self.hung, strict=True) if not hung]
+        if not clean:
+            return self.total
+        return sum(clean) + statistics.median(clean) * (len(self.seconds) - len(clean))
+
+
+class _HangSeen(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "taking too long to finish" in record.getMessage():
+            self.seen = True
+
+
+def papermill_floor(count: int, folder: Path) -> Floor:
     import nbformat
     import papermill
 
@@ -43,20 +80,35 @@ def papermill_floor(count: int, folder: Path) -> float:
     }
     source = folder / "one_cell.ipynb"
     nbformat.write(notebook, source)
-
-    def loop() -> None:
+    # The kernel manager's log (traitlets') says when a kernel did not end within half its
+    # shutdown wait, at debug level: seen here, and kept away from the output.
+    log = logging.getLogger("traitlets")
+    level, propagate = log.level, log.propagate
+    log.setLevel(logging.DEBUG)
+    log.propagate = False
+    floor = Floor([], [])
+    try:
         for n in range(count):
-            papermill.execute_notebook(
-                str(source),
-                str(folder / f"out_{n}.ipynb"),
-                kernel_name=KERNEL_NAME,
-                progress_bar=False,
-                log_output=False,
-                extra_arguments=KERNEL_ARGUMENTS,
-            )
-
-    seconds, _ = timed(loop)
-    return seconds
+            hang = _HangSeen()
+            log.addHandler(hang)
+            try:
+                seconds, _ = timed(
+                    papermill.execute_notebook,
+                    str(source),
+                    str(folder / f"out_{n}.ipynb"),
+                    kernel_name=KERNEL_NAME,
+                    progress_bar=False,
+                    log_output=False,
+                    extra_arguments=KERNEL_ARGUMENTS,
+                )
+            finally:
+                log.removeHandler(hang)
+            floor.seconds.append(seconds)
+            floor.hung.append(hang.seen)
+    finally:
+        log.setLevel(level)
+        log.propagate = propagate
+    return floor
 
 
 def walkthrough(notebooks: list[str], jobs: int, output: Path) -> tuple[float, int, str]:
@@ -93,13 +145,35 @@ def measure(services: Any, notebooks: list[str]) -> Report:
         serial, serial_peak, serial_out = walkthrough(notebooks, 1, work / "serial")
         # One notebook runs serially whatever --jobs says: the run above measured it.
         parallel = walkthrough(notebooks, 2, work / "parallel") if count > 1 else None
-        # Timed again after the runs, and the faster counts: the floor's own time varied
-        # from 8.4 to 15.4 s between runs on a quiet machine; its least is what a runner
-        # must beat.
+        # Timed again after the runs, and the faster counts.
         floor_b = papermill_floor(count, work)
-    floor = min(floor_a, floor_b)
+    # The floor's own time varied from 8 to 21 s between quiet runs: now and then an
+    # ipykernel 7.4 deadlocks while it shuts down (py-spy showed its control thread flushing
+    # output to the IOPub thread its main thread had just stopped), and papermill waits
+    # 2.5 s before terminating it. Those waits are left out (the notebook counted at the
+    # median of the others), which makes the floor lower and the target harder; both
+    # figures are reported. (The runner's kernels, forked from its template, end with
+    # os._exit and never reach the shutdown step that deadlocks.)
+    floors = (floor_a, floor_b)
+    floor = min(f.without_hangs for f in floors)
     report.figure("papermill floor: one-cell notebooks, serial", floor, "s", notebooks=count)
-    report.figure("floor, before and after the runs", [floor_a, floor_b], "s", notebooks=count)
+    report.figure(
+        "floor as timed, before and after the runs",
+        [round(f.total, 2) for f in floors],
+        "s",
+        notebooks=count,
+    )
+    report.figure(
+        "kernels that did not end when asked (before, after)",
+        [sum(f.hung) for f in floors],
+        "kernels",
+        notebooks=count,
+    )
+    report.figure(
+        "one-cell notebook, median",
+        statistics.median(s for f in floors for s in f.seconds),
+        "s",
+    )
     report.figure("cruddur-lab run --jobs 1", serial, "s", notebooks=count)
     report.figure("--jobs 1 / floor", serial / floor, "×", notebooks=count)
     report.figure("peak memory, --jobs 1 (process tree)", serial_peak / 2**20, "MiB")

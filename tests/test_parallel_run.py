@@ -3,11 +3,16 @@ exactly the outputs of a serial run."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import pytest
+
+from cruddur_lab.notebook import parallel
+from cruddur_lab.notebook.kernel_template import can_fork
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ("01", "02", "06", "08")
@@ -80,3 +85,38 @@ def test_jobs_below_one_is_refused_in_one_line(tmp_path):
     result = run_cli("01", "--jobs", "0", "--output", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr == "cruddur-lab: error: --jobs must be at least 1, got 0\n"
+
+
+def _report_start(answers) -> None:
+    """A worker's first look at itself: what it has imported, what environment it has."""
+    answers.put(("papermill" in sys.modules, os.environ.get("CRUDDUR_PROBE")))
+
+
+def _start_one(context) -> tuple[bool, str | None]:
+    answers = context.Queue()
+    worker = context.Process(target=_report_start, args=(answers,))
+    worker.start()
+    try:
+        return answers.get(timeout=60)
+    finally:
+        worker.join(timeout=30)
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked only where os.fork exists")
+def test_workers_start_with_their_imports_done_in_the_runs_own_environment(monkeypatch):
+    """--jobs workers are forked from a server that imported papermill, moto and the engine
+    once (each worker imported them itself: 0.7 s of CPU apiece). The server ends with its
+    run, so the next run's workers start from one that has that run's environment."""
+    from multiprocessing import forkserver
+
+    import psutil
+
+    context = parallel._worker_context()
+    monkeypatch.setenv("CRUDDUR_PROBE", "first run")
+    assert _start_one(context) == (True, "first run")
+    server = forkserver._forkserver._forkserver_pid
+    parallel._end_fork_server()
+    assert not psutil.pid_exists(server)
+    monkeypatch.setenv("CRUDDUR_PROBE", "second run")
+    assert _start_one(context) == (True, "second run")
+    parallel._end_fork_server()

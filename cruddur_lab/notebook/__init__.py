@@ -15,4 +15,5 @@ __all__ = [
     "runner",
     "schedule",
     "view_drawings",
+    "worker_imports",
 ]
