@@ -208,7 +208,8 @@ def measure(services: Any, notebooks: list[str]) -> Report:
         )
     report.notes.append(
         "Each `cruddur-lab run` includes Python's start-up and starting its engine(s) (moto "
-        "and an embedded PostgreSQL; one per worker with --jobs 2); the floor does not. A "
+        "and an embedded PostgreSQL; with --jobs 2 a moto per worker and one PostgreSQL with a "
+        "users database per worker); the floor does not. A "
         "notebook's seconds run from taking its kernel (started while the notebook before it "
         "ran) to its executed copy written."
     )

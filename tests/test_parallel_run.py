@@ -63,7 +63,10 @@ def test_two_jobs_give_the_outputs_of_a_serial_run_and_report_in_order(tmp_path)
     assert parallel.returncode == 0, parallel.stdout + parallel.stderr
     assert parallel.stderr == ""
     lines = parallel.stdout.splitlines()
-    assert lines[0] == "engine: embedded (one per worker, 2 workers: moto + embedded PostgreSQL)"
+    assert lines[0] == (
+        "engine: embedded (2 workers, each with its own moto and its own users database on one "
+        "embedded PostgreSQL)"
+    )
     names = [line.split(":")[0] for line in lines[1 : 1 + len(NOTEBOOKS)]]
     expected = [p.stem for n in NOTEBOOKS for p in sorted(ROOT.glob(f"notebooks/{n}_*.ipynb"))]
     assert names == [f"[{i}/{len(NOTEBOOKS)}] {name}" for i, name in enumerate(expected, 1)]
@@ -120,3 +123,47 @@ def test_workers_start_with_their_imports_done_in_the_runs_own_environment(monke
     monkeypatch.setenv("CRUDDUR_PROBE", "second run")
     assert _start_one(context) == (True, "second run")
     parallel._end_fork_server()
+
+
+EMPTIED_BETWEEN_NOTEBOOKS = """
+import json, sys
+import psycopg
+from cruddur_lab.engine import embedded, postgres
+from cruddur_lab.engine.settings import Settings
+from cruddur_lab.notebook.runner import SharedEngine
+
+server, folder = embedded.start_postgres()
+try:
+    database = postgres.create_database(server, "cruddur_0")
+    engine = SharedEngine(Settings(), database=database).start()
+    try:
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute("CREATE TABLE users (handle text)")
+            conn.execute("INSERT INTO users VALUES ('andrewbrown')")
+        engine.empty()  # before the worker's next notebook
+        with psycopg.connect(database, autocommit=True) as conn:
+            left = conn.execute("SELECT to_regclass('public.users')").fetchone()[0]
+        state = json.load(open(engine.environment["CRUDDUR_LAB_STATE"]))
+        print(json.dumps({"left": left, "url": state["connection_url"] == database}))
+    finally:
+        engine.stop()
+finally:
+    embedded.stop_postgres(server, folder)
+"""
+
+
+def test_a_workers_users_database_is_emptied_before_each_notebook():
+    """The workers of a --jobs run share one PostgreSQL, each with a database of its own:
+    its kernels are led there, and it is emptied before each notebook as the embedded one
+    is, so a notebook never finds the last one's users."""
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-c", EMPTIED_BETWEEN_NOTEBOOKS],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {"left": None, "url": True}

@@ -109,22 +109,11 @@ class EmbeddedServices:
         urllib.request.urlopen(reset, timeout=10).close()
 
     def _start_postgres(self) -> None:
+        self._postgres, self._pgdata = start_postgres(
+            tcp_port=self.pg_port, password=self.pg_password
+        )
         from cruddur_lab.engine import postgres
 
-        self._pgdata = tempfile.mkdtemp(prefix="cruddur-lab-pg-")
-        try:
-            self._postgres = postgres.start_server(
-                self._pgdata, tcp_port=self.pg_port, password=self.pg_password
-            )
-        except CruddurLabError:
-            raise  # already one line (a busy --pg-port)
-        except Exception as error:  # initdb/pg_ctl failures arrive as pages of output
-            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-            reason = (lines[-1] if lines else type(error).__name__)[:200]
-            raise PostgresUnreachable(
-                f"the embedded PostgreSQL did not start ({reason}): check that {self._pgdata} "
-                "is writable (TMPDIR), or set CONNECTION_URL to a Postgres of your own"
-            ) from None
         self.connection_url = postgres.create_database(self._postgres, "cruddur")
         if self.pg_port is not None:
             self.tcp_connection_url = postgres.tcp_url(self._postgres, "cruddur")
@@ -149,13 +138,42 @@ class EmbeddedServices:
             with contextlib.suppress(Exception):
                 self._moto.stop()
             self._moto = None
-        if self._postgres is not None:
-            with contextlib.suppress(Exception):
-                self._postgres.cleanup()
-            self._postgres = None
-        if self._pgdata:
-            shutil.rmtree(self._pgdata, ignore_errors=True)
-            self._pgdata = None
+        if self._postgres is not None or self._pgdata:
+            stop_postgres(self._postgres, self._pgdata)
+            self._postgres = self._pgdata = None
         if self._locked:
             self._locked = False
             _EMBEDDED_LOCK.release()
+
+
+def start_postgres(*, tcp_port: int | None = None, password: str | None = None) -> tuple[Any, str]:
+    """A throwaway PostgreSQL in a new temporary folder: the running server and the folder
+    (``stop_postgres`` removes both). A failure is one line that says what to check."""
+    from cruddur_lab.engine import postgres
+
+    pgdata = tempfile.mkdtemp(prefix="cruddur-lab-pg-")
+    try:
+        return postgres.start_server(pgdata, tcp_port=tcp_port, password=password), pgdata
+    except CruddurLabError:
+        shutil.rmtree(pgdata, ignore_errors=True)
+        raise  # already one line (a busy --pg-port)
+    except Exception as error:  # initdb/pg_ctl failures arrive as pages of output
+        shutil.rmtree(pgdata, ignore_errors=True)
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        reason = (lines[-1] if lines else type(error).__name__)[:200]
+        raise PostgresUnreachable(
+            f"the embedded PostgreSQL did not start ({reason}): check that {pgdata} "
+            "is writable (TMPDIR), or set CONNECTION_URL to a Postgres of your own"
+        ) from None
+    except BaseException:  # Ctrl-C: nothing else would remove the folder
+        shutil.rmtree(pgdata, ignore_errors=True)
+        raise
+
+
+def stop_postgres(server: Any, pgdata: str | None) -> None:
+    """Stop what ``start_postgres`` started and remove its folder."""
+    if server is not None:
+        with contextlib.suppress(Exception):
+            server.cleanup()
+    if pgdata:
+        shutil.rmtree(pgdata, ignore_errors=True)

@@ -1,10 +1,11 @@
 """``cruddur-lab run --jobs N``: notebooks in N worker processes, each on its own engine.
 
 A serial run empties its engine before each notebook, so a notebook's output depends only
-on the notebook and its parameters. Each worker here starts an embedded engine of its own
-(moto keeps one state per process, hence processes rather than threads), claims the next
-notebook, and empties its engine before every notebook but its first (a reset: far cheaper
-than a new engine): the outputs are the serial run's. Notebooks are claimed longest first
+on the notebook and its parameters. Each worker here starts a moto of its own (moto keeps
+one state per process, hence processes rather than threads) and has a users database of its
+own on the run's one PostgreSQL; it claims the next notebook, and empties its moto and its
+database before every notebook but its first (a reset: far cheaper than a new engine): the
+outputs are the serial run's. Notebooks are claimed longest first
 (the last run's seconds, else a guess), so no worker is left with a long one at the end;
 each worker starts its next kernel while a notebook runs (``WarmKernels``). The workers are
 forked from a server that has done their imports once (``worker_imports``). Progress is
@@ -51,7 +52,10 @@ def run(
         return runner.run(notebooks, settings, **options)
     runner.check_output_folder(output, notebooks)
     output.mkdir(parents=True, exist_ok=True)
-    out(f"engine: embedded (one per worker, {jobs} workers: moto + embedded PostgreSQL)")
+    out(
+        f"engine: embedded ({jobs} workers, each with its own moto and its own users database "
+        "on one embedded PostgreSQL)"
+    )
     if parameters:
         out(f"parameters: {json.dumps(dict(parameters), sort_keys=True)}")
     return run_parallel(
@@ -91,6 +95,7 @@ def _worker(
     output: str,
     timeout: int,
     template: str | None,
+    database: str | None,
 ) -> None:
     import os
 
@@ -105,7 +110,7 @@ def _worker(
     os.close(devnull)
     try:
         session = {key: parameters.get(key) for key in ("table_name", "now")}
-        engine = runner.SharedEngine(settings, session)
+        engine = runner.SharedEngine(settings, session, database=database)
         try:
             environment = engine.prepare()
             remove = [name for name in ENGINE_VARIABLES if name not in environment]
@@ -202,28 +207,46 @@ def run_parallel(
     # One template for every worker's kernels: its imports are done once for the run.
     template = KernelTemplate.start(template_imports(notebooks), quiet=True) if can_fork() else None
     address = template.address if template is not None else None
-    workers = [
-        context.Process(
-            target=_worker,
-            args=(
-                tasks,
-                claimed,
-                results,
-                settings,
-                dict(parameters),
-                str(output),
-                timeout,
-                address,
-            ),
-            daemon=True,
-        )
-        for _ in range(jobs)
-    ]
-    for worker in workers:
-        worker.start()
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()  # it imports while the users' databases are made
+    workers: list[Any] = []
+    postgres: tuple[Any, str] | None = None
     done: dict[int, Any] = {}
     printed = 0
     try:
+        # One PostgreSQL for the run, a users database per worker: a server per worker
+        # copied and removed a 39 MB data folder each, on the cores the imports run on.
+        databases: list[str | None] = [None] * jobs
+        if not settings.connection_url:
+            from cruddur_lab.engine import embedded
+            from cruddur_lab.engine import postgres as postgres_server
+
+            postgres = embedded.start_postgres()
+            databases = [
+                postgres_server.create_database(postgres[0], f"cruddur_{n}") for n in range(jobs)
+            ]
+        workers = [
+            context.Process(
+                target=_worker,
+                args=(
+                    tasks,
+                    claimed,
+                    results,
+                    settings,
+                    dict(parameters),
+                    str(output),
+                    timeout,
+                    address,
+                    database,
+                ),
+                daemon=True,
+            )
+            for database in databases
+        ]
+        for worker in workers:
+            worker.start()
         while len(done) < len(notebooks):
             try:
                 index, result = results.get(timeout=1)
@@ -249,6 +272,10 @@ def run_parallel(
                 worker.terminate()
         if template is not None:
             template.close()
+        if postgres is not None:
+            from cruddur_lab.engine import embedded
+
+            embedded.stop_postgres(*postgres)
         if context.get_start_method() == "forkserver":
             _end_fork_server()
     finished = [done[index] for index in range(len(notebooks))]

@@ -95,10 +95,21 @@ class SharedEngine:
     ``session`` holds the table and clock chosen on the command line (``--table``,
     ``--now``); on a running ``up`` its recorded ones fill the gaps. Kernels get them in
     ``CRUDDUR_LAB_SESSION``, where they replace the notebooks' parameters.
+
+    ``database`` is a users database the run created for this engine on a server of its
+    own (a ``--jobs`` run's workers share one server): used, and emptied, instead of an
+    embedded PostgreSQL.
     """
 
-    def __init__(self, settings: Settings, session: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        session: Mapping[str, Any] | None = None,
+        *,
+        database: str | None = None,
+    ) -> None:
         self.settings = settings
+        self.database = database
         self.session = {k: v for k, v in (session or {}).items() if isinstance(v, str) and v}
         self.services: Any = None
         self.attached: Any = None
@@ -166,7 +177,7 @@ class SharedEngine:
 
         settings = self.settings
         self.services = EmbeddedServices(
-            postgres=not settings.connection_url, region=settings.region
+            postgres=not (settings.connection_url or self.database), region=settings.region
         ).start()
         # The same record `cruddur-lab up` writes: kernels attach to it as "embedded".
         upstate.write_state(
@@ -175,7 +186,9 @@ class SharedEngine:
                 "name": "run",
                 "pid": os.getpid(),
                 "endpoint_url": self.services.endpoint_url,
-                "connection_url": settings.connection_url or self.services.connection_url,
+                "connection_url": (
+                    settings.connection_url or self.database or self.services.connection_url
+                ),
                 "table_name": settings.table_name,
                 "region": settings.region,
             },
@@ -197,8 +210,8 @@ class SharedEngine:
 
     def empty(self) -> None:
         """Forget every table, stream and user pool, and the users database if it is ours."""
-        if self.services.with_postgres:
-            self.services.reset()
+        if self.services.with_postgres or self.database:
+            self.services.reset(self.database)
             return
         request = urllib.request.Request(
             f"{self.services.endpoint_url}/moto-api/reset", method="POST"
