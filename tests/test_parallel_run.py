@@ -167,3 +167,16 @@ def test_a_workers_users_database_is_emptied_before_each_notebook():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.splitlines()[-1]) == {"left": None, "url": True}
+
+
+def test_a_postgres_of_your_own_runs_one_notebook_at_a_time():
+    """With CONNECTION_URL (a bootcamp student's own Postgres), every worker would seed and
+    update the same users table at once, and nothing of it is emptied between notebooks:
+    the outputs would not be a serial run's. The run says so and goes one at a time."""
+    from cruddur_lab.engine.settings import Settings
+
+    own = Settings(connection_url="postgresql://postgres:secret@127.0.0.1:5432/cruddur")
+    assert parallel._why_serial(own, keep_data=False) == (
+        "the notebooks share the users database of CONNECTION_URL"
+    )
+    assert parallel._why_serial(Settings(), keep_data=False) is None

@@ -69,6 +69,8 @@ def _why_serial(settings: Settings, keep_data: bool) -> str | None:
         return "--keep-data lets each notebook build on the one before"
     if settings.engine != "embedded":
         return f"on the {settings.engine} engine the notebooks share one table"
+    if settings.connection_url:
+        return "the notebooks share the users database of CONNECTION_URL"
     from cruddur_lab.engine import upstate
 
     if upstate.find(settings.up, settings.state_file):
@@ -207,26 +209,25 @@ def run_parallel(
     # One template for every worker's kernels: its imports are done once for the run.
     template = KernelTemplate.start(template_imports(notebooks), quiet=True) if can_fork() else None
     address = template.address if template is not None else None
-    if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()  # it imports while the users' databases are made
     workers: list[Any] = []
     postgres: tuple[Any, str] | None = None
     done: dict[int, Any] = {}
     printed = 0
     try:
+        if context.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()  # it imports while the users' databases are made
         # One PostgreSQL for the run, a users database per worker: a server per worker
         # copied and removed a 39 MB data folder each, on the cores the imports run on.
-        databases: list[str | None] = [None] * jobs
-        if not settings.connection_url:
-            from cruddur_lab.engine import embedded
-            from cruddur_lab.engine import postgres as postgres_server
+        # (With a Postgres of the user's own, ``run`` goes one notebook at a time.)
+        from cruddur_lab.engine import embedded
+        from cruddur_lab.engine import postgres as postgres_server
 
-            postgres = embedded.start_postgres()
-            databases = [
-                postgres_server.create_database(postgres[0], f"cruddur_{n}") for n in range(jobs)
-            ]
+        postgres = embedded.start_postgres()
+        databases = [
+            postgres_server.create_database(postgres[0], f"cruddur_{n}") for n in range(jobs)
+        ]
         workers = [
             context.Process(
                 target=_worker,

@@ -187,7 +187,7 @@ class SharedEngine:
                 "pid": os.getpid(),
                 "endpoint_url": self.services.endpoint_url,
                 "connection_url": (
-                    settings.connection_url or self.database or self.services.connection_url
+                    self.database or settings.connection_url or self.services.connection_url
                 ),
                 "table_name": settings.table_name,
                 "region": settings.region,
