@@ -85,3 +85,35 @@ def test_the_one_command_runs_every_benchmark_and_writes_results_with_every_targ
             )
             assert f"| {name} | {target['target']} |" in markdown
     assert "judges no target" in markdown
+
+
+def load_walkthrough():
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # bench_walkthrough imports common
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "bench_walkthrough", ROOT / "benchmarks" / "bench_walkthrough.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_walkthrough"] = module  # its dataclass looks itself up there
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+
+def test_the_floor_counts_a_notebook_that_waited_for_a_deadlocked_kernel_at_the_median():
+    """A notebook whose kernel did not end when asked cost papermill 2.5 s more; the floor
+    counts it as a typical notebook (the median of the others), so the target gets harder,
+    and a floor without such a kernel is its plain sum."""
+    import logging
+
+    walkthrough = load_walkthrough()
+    timing = walkthrough.Floor([0.6, 4.02, 0.7, 0.5], [False, True, False, False])
+    assert timing.total == sum([0.6, 4.02, 0.7, 0.5])
+    assert abs(timing.without_hangs - (0.6 + 0.7 + 0.5 + 0.6)) < 1e-9
+    plain = walkthrough.Floor([0.6, 0.7], [False, False])
+    assert plain.without_hangs == plain.total
+    # The deadlock is seen in jupyter_client's own debug line.
+    seen = walkthrough._HangSeen()
+    seen.handle(logging.makeLogRecord({"msg": "Kernel is taking too long to finish, terminating"}))
+    assert seen.seen
