@@ -103,17 +103,20 @@ class EmbeddedServices:
         host, port = self._moto.get_host_and_port()
         self.endpoint_url = f"http://{host}:{port}"
         # A moto already used in this process (an earlier Lab) still holds data: reset it.
+        self._reset_moto()
+
+    def _reset_moto(self) -> None:
         import urllib.request
 
         reset = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
         urllib.request.urlopen(reset, timeout=10).close()
 
     def _start_postgres(self) -> None:
+        from cruddur_lab.engine import postgres
+
         self._postgres, self._pgdata = start_postgres(
             tcp_port=self.pg_port, password=self.pg_password
         )
-        from cruddur_lab.engine import postgres
-
         self.connection_url = postgres.create_database(self._postgres, "cruddur")
         if self.pg_port is not None:
             self.tcp_connection_url = postgres.tcp_url(self._postgres, "cruddur")
@@ -121,15 +124,16 @@ class EmbeddedServices:
     def reset(self, connection_url: str | None = None) -> None:
         """Empty every moto backend and the users database (tests start each case fresh).
 
-        ``connection_url`` names a throwaway Postgres to empty instead of the embedded one.
+        ``connection_url`` names a throwaway Postgres to empty instead of the embedded one;
+        without either (services started without Postgres) only moto is emptied.
         """
-        import urllib.request
-
+        self._reset_moto()
+        url = connection_url or self.connection_url
+        if url is None:
+            return
         import psycopg
 
-        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=10).close()
-        with psycopg.connect(connection_url or self.connection_url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
             conn.execute("CREATE SCHEMA public")
 

@@ -88,8 +88,6 @@ class KeepAliveHandler(MotoRequestHandler):
     timeout = 60
 
     def setup(self) -> None:
-        import socket
-
         super().setup()
         # A kept-alive answer is written in two parts (headers, body); without this the
         # second waits for the client's delayed ACK, about 40 ms.

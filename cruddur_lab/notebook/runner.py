@@ -19,7 +19,6 @@ import logging
 import os
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,14 +208,10 @@ class SharedEngine:
         return f"aws ({self.settings.region})"
 
     def empty(self) -> None:
-        """Forget every table, stream and user pool, and the users database if it is ours."""
-        if self.services.with_postgres or self.database:
-            self.services.reset(self.database)
-            return
-        request = urllib.request.Request(
-            f"{self.services.endpoint_url}/moto-api/reset", method="POST"
-        )
-        urllib.request.urlopen(request, timeout=10).close()
+        """Forget every table, stream and user pool, and the users database if it is ours
+        (the embedded one, or the ``database`` of a ``--jobs`` worker; never CONNECTION_URL's,
+        which the services do not know)."""
+        self.services.reset(self.database)
 
     def stop(self) -> None:
         if self.services is not None:

@@ -49,16 +49,11 @@ def table_exists(lab: Lab) -> bool:
 
 
 def _description(lab: Lab) -> dict[str, Any] | None:
-    """``DescribeTable``'s ``Table`` part, or None when there is no such table."""
-    from botocore.exceptions import ClientError
-
-    with lab.translate_errors():
-        try:
-            return lab.dynamodb.describe_table(TableName=lab.settings.table_name)["Table"]
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ResourceNotFoundException":
-                return None
-            raise
+    """``DescribeTable``'s ``Table`` part (``describe``), or None when there is no such table."""
+    try:
+        return describe(lab)
+    except TableMissing:
+        return None
 
 
 def schema_load(lab: Lab, *, billing_mode: str = "PROVISIONED") -> SchemaLoadResult:
